@@ -32,11 +32,11 @@ export async function createServer(opts: ServerOptions = {}): Promise<FastifyIns
     root: appDir,
     prefix: '/',
     wildcard: true,
-    setHeaders(res, path) {
-      if (path.endsWith('.wasm')) res.setHeader('Content-Type', 'application/wasm');
-      if (path.endsWith('.webmanifest')) res.setHeader('Content-Type', 'application/manifest+json');
+    setHeaders(reply, path) {
+      if (path.endsWith('.wasm')) reply.header('Content-Type', 'application/wasm');
+      if (path.endsWith('.webmanifest')) reply.header('Content-Type', 'application/manifest+json');
       // Hashed build assets never change; everything else is revalidated (the service worker caches offline).
-      res.setHeader('Cache-Control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      reply.header('Cache-Control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
 

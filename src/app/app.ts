@@ -1,0 +1,213 @@
+/**
+ * Wires the app together: configuration, storage, the workers, the conversation loop, the voice loop, the
+ * service worker and the screen. Everything the turn does happens in src/pipeline and the workers.
+ */
+import { Workbox } from 'workbox-window';
+import { PlaybackQueue } from '../audio/playback.ts';
+import { resolveConfig, type AppConfig } from '../config/config.ts';
+import type { Lang } from '../config/lang.ts';
+import { Conversation, InputError } from '../pipeline/conversation.ts';
+import { VoiceLoop, VAD_BUNDLE } from '../pipeline/voice-loop.ts';
+import { WorkerHost } from '../pipeline/worker-host.ts';
+import { openStore, type VoiceStore } from '../storage/db.ts';
+import type { SwMessage } from '../sw/messages.ts';
+import { TelemetryStore } from '../telemetry/spans.ts';
+import type { AgentWorkerApi } from '../../workers/agent.worker.ts';
+import type { SttWorkerApi } from '../../workers/stt.worker.ts';
+import type { TtsWorkerApi } from '../../workers/tts.worker.ts';
+import type { VadWorkerApi } from '../../workers/vad.worker.ts';
+import { renderDiagnostics } from './diagnostics.ts';
+import { ConversationView } from './view.ts';
+import { exposeTestHooks } from './test-hooks.ts';
+
+const BUNDLE = VAD_BUNDLE;
+
+function checkPlatform(): string | null {
+  if (typeof WebAssembly !== 'object') {
+    return 'This browser cannot run the assistant (WebAssembly is turned off or missing). Please use a recent Chrome, Edge, Safari or Firefox.';
+  }
+  if (typeof Worker !== 'function') return 'This browser cannot run background workers, which the assistant needs. Please update the browser.';
+  return null;
+}
+
+export async function startApp(mount: HTMLElement): Promise<void> {
+  const fatal = checkPlatform();
+  if (fatal) throw new Error(fatal);
+
+  let store: VoiceStore | undefined;
+  let storeError: string | undefined;
+  const resolvedMode = resolveConfig({ url: location.search }).config.mode;
+  try {
+    store = await openStore({ mode: resolvedMode, metricsCap: resolveConfig({ url: location.search }).config.telemetry.ringSize });
+  } catch (e) {
+    storeError = (e as Error).message;
+  }
+  const resolved = resolveConfig({ url: location.search, saved: await store?.getSettings().catch(() => undefined) });
+  let config: AppConfig = resolved.config;
+  const telemetry = new TelemetryStore({
+    capacity: config.telemetry.ringSize,
+    persist: store && config.telemetry.persist ? (t) => store.saveTrace(t) : undefined,
+  });
+  if (store) telemetry.load(await store.listTraces().catch(() => []));
+
+  let conversationId = crypto.randomUUID();
+  const player = new PlaybackQueue();
+
+  const agent = new WorkerHost<AgentWorkerApi>('agent', () => new Worker(new URL('../../workers/agent.worker.ts', import.meta.url), { type: 'module', name: 'agent' }), (api) => api.init(BUNDLE));
+  const tts = new WorkerHost<TtsWorkerApi>('speech synthesis', () => new Worker(new URL('../../workers/tts.worker.ts', import.meta.url), { type: 'module', name: 'tts' }), async (api) => void (await api.init(BUNDLE)));
+  const stt = new WorkerHost<SttWorkerApi>('speech recognition', () => new Worker(new URL('../../workers/stt.worker.ts', import.meta.url), { type: 'module', name: 'stt' }), async (api) => void (await api.init(BUNDLE)));
+  const vad = new WorkerHost<VadWorkerApi>('speech detection', () => new Worker(new URL('../../workers/vad.worker.ts', import.meta.url), { type: 'module', name: 'vad' }), async (api) => void (await api.init(BUNDLE, config.vad)));
+
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const view: ConversationView = new ConversationView(mount, config.mode, {
+    onSubmit: (text) => void ask(text),
+    onTalk: () => void talk(),
+    onHandsFree: (on) => void setHandsFree(on),
+    onLanguage: (lang) => {
+      config = { ...config, language: lang };
+      void store?.saveSettings({ language: lang }).catch((e: unknown) => view.showError((e as Error).message));
+    },
+    onClearAll: () => void clearAll(),
+    onInteraction: () => armIdleReset(),
+  });
+  view.setLanguage(config.language);
+  view.setHandsFree(config.handsFree);
+  if (storeError) view.showError(storeError);
+
+  const conversation = new Conversation({
+    agent, tts, player, telemetry,
+    config: () => config,
+    ui: {
+      state: (s, lang) => view.setState(s, lang),
+      customer: (text, lang) => view.addCustomer(text, lang),
+      agentStart: (lang) => view.addAgent(lang),
+      error: (message) => view.showError(message),
+    },
+    save: store ? (turn) => store.saveTurn(conversationId, { ...turn, lang: turn.lang as Lang, at: Date.now() }).then(() => undefined) : undefined,
+  });
+
+  const voice = new VoiceLoop({
+    vad, stt, conversation, telemetry,
+    config: () => config,
+    ui: {
+      listening: (on) => view.setState(on ? 'listening' : conversation.busy ? conversation.state : 'idle'),
+      heard: (ms) => view.addCustomer(`🎤 ${(ms / 1000).toFixed(1)} s of speech`, 'en', true),
+      error: (message, offerTyping) =>
+        view.showError(message, offerTyping ? { label: 'Type instead', run: () => view.focusInput() } : undefined),
+    },
+  });
+
+  for (const host of [agent, tts, stt, vad]) {
+    host.onRestart = (name) => view.showError(`The ${name} part of the assistant stopped and was restarted. If a reply was cut off, please ask again.`);
+  }
+
+  const showDiagnostics = () => renderDiagnostics(view.diagnostics, telemetry.traces());
+  telemetry.subscribe?.(showDiagnostics);
+  showDiagnostics();
+
+  async function ask(text: string): Promise<void> {
+    view.showError(null);
+    void player.resume();
+    try {
+      await conversation.ask(text);
+    } catch (e) {
+      if (!(e instanceof InputError)) view.showError((e as Error).message);
+    }
+  }
+
+  async function talk(): Promise<void> {
+    void player.resume();
+    if (conversation.busy) {
+      conversation.interrupt('talk button');
+      return;
+    }
+    if (voice.active) {
+      await voice.stop();
+      return;
+    }
+    await startListening(config.handsFree);
+  }
+
+  async function startListening(continuous: boolean): Promise<void> {
+    view.showError(null);
+    try {
+      await voice.start(continuous);
+    } catch (e) {
+      view.setHandsFree(false);
+      config = { ...config, handsFree: false };
+      view.setState('idle');
+      view.showError((e as Error).message, { label: 'Type instead', run: () => view.focusInput() });
+    }
+  }
+
+  async function setHandsFree(on: boolean): Promise<void> {
+    config = { ...config, handsFree: on };
+    void store?.saveSettings({ handsFree: on }).catch(() => undefined);
+    if (on) await startListening(true);
+    else await voice.stop();
+  }
+
+  async function clearAll(): Promise<void> {
+    conversation.interrupt('cleared');
+    await store?.clearAll().catch((e: unknown) => view.showError((e as Error).message));
+    view.clearConversation();
+    conversationId = crypto.randomUUID();
+  }
+
+  function armIdleReset(): void {
+    if (idleTimer) clearTimeout(idleTimer);
+    if (config.idleResetMs <= 0) return;
+    idleTimer = setTimeout(() => {
+      if (conversation.busy) return armIdleReset();
+      view.clearConversation();
+      conversationId = crypto.randomUUID();
+      if (config.ui.attractScreen) view.showAttract(true);
+    }, config.idleResetMs);
+  }
+
+  // Load the models before the first question so the first answer is as quick as the rest.
+  view.setOffline('Loading models…', false);
+  const warm = Promise.all([agent.ready(), tts.ready(), stt.ready()]);
+  const registration = registerServiceWorker(view);
+  await warm.catch((e: unknown) => view.showError(`Some models could not be loaded: ${(e as Error).message}`));
+  if (config.ui.attractScreen) view.showAttract(true);
+  armIdleReset();
+  if (config.handsFree && !config.ui.attractScreen) void startListening(true);
+  exposeTestHooks({ conversation, voice, player, telemetry, store, config: () => config, registration, agent, tts, stt, vad });
+}
+
+function registerServiceWorker(view: ConversationView): Promise<boolean> {
+  if (!('serviceWorker' in navigator) || import.meta.env.DEV) {
+    view.setOffline(import.meta.env.DEV ? 'Dev mode: offline off' : 'Offline use not supported here', false);
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const wb = new Workbox('/sw.js');
+    navigator.serviceWorker.addEventListener('message', (e: MessageEvent<SwMessage>) => {
+      const m = e.data;
+      if (m.type === 'offline-progress') {
+        view.setOffline(`Saving for offline use: ${Math.round((100 * m.done) / m.total)}% (${(m.total / 1e6).toFixed(0)} MB)`, false);
+      } else if (m.type === 'offline-ready') {
+        view.setOffline('Works offline', true);
+        resolve(true);
+      } else if (m.type === 'offline-error') {
+        view.setOffline('Online only', false);
+        view.showError(m.message);
+        resolve(false);
+      }
+    });
+    wb.register()
+      .then(async (reg) => {
+        // Already installed earlier: offline use is ready without a new install.
+        if (reg?.active && !reg.installing && !reg.waiting) {
+          view.setOffline('Works offline', true);
+          resolve(true);
+        }
+      })
+      .catch((e: unknown) => {
+        view.setOffline('Online only', false);
+        view.showError(`Offline use could not be set up: ${(e as Error).message}`);
+        resolve(false);
+      });
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * Read-only observation points for the end-to-end tests and the benchmark (window.__va): the same objects
+ * the app uses, so tests see real behaviour (rendered audio, recorded traces), not a test double.
+ */
+import type { PlaybackQueue } from '../audio/playback.ts';
+import type { AppConfig } from '../config/config.ts';
+import type { Conversation } from '../pipeline/conversation.ts';
+import type { VoiceLoop } from '../pipeline/voice-loop.ts';
+import type { VoiceStore } from '../storage/db.ts';
+import type { TelemetryStore } from '../telemetry/spans.ts';
+
+interface Restartable {
+  readonly restarts: number;
+  kill(reason?: string): void;
+}
+
+export interface TestHookDeps {
+  conversation: Conversation;
+  voice: VoiceLoop;
+  player: PlaybackQueue;
+  telemetry: TelemetryStore;
+  store?: VoiceStore;
+  config: () => AppConfig;
+  registration: Promise<boolean>;
+  agent: Restartable;
+  tts: Restartable;
+  stt: Restartable;
+  vad: Restartable;
+}
+
+export type TestHooks = ReturnType<typeof createHooks>;
+
+export function exposeTestHooks(d: TestHookDeps): void {
+  (globalThis as unknown as { __va: TestHooks }).__va = createHooks(d);
+}
+
+function createHooks(d: TestHookDeps) {
+  return {
+    ready: true,
+    state: () => d.conversation.state,
+    busy: () => d.conversation.busy,
+    tap: () => d.player.tapStats(),
+    resetTap: () => d.player.resetTap(),
+    traces: () => d.telemetry.traces(),
+    vadLog: () => d.voice.log,
+    config: () => d.config(),
+    offlineReady: d.registration,
+    conversations: () => d.store?.listConversations() ?? Promise.resolve([]),
+    restarts: () => ({ agent: d.agent.restarts, tts: d.tts.restarts, stt: d.stt.restarts, vad: d.vad.restarts }),
+    /** Simulates a crashed worker, to check that the next turn restarts it. */
+    killWorker: (name: 'agent' | 'tts' | 'stt' | 'vad') => d[name].kill('killed by test'),
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * The conversation screen's DOM. Vanilla TypeScript: the screen is small, and a framework would add weight
+ * to a kiosk that must start fast offline.
+ */
+import type { Citation } from '../agent/types.ts';
+import type { Mode } from './modes.ts';
+
+export type UiState = 'idle' | 'listening' | 'thinking' | 'speaking';
+
+const STATE_LABEL: Record<UiState, { en: string; hi: string }> = {
+  idle: { en: 'Ready', hi: 'तैयार' },
+  listening: { en: 'Listening…', hi: 'सुन रहा हूँ…' },
+  thinking: { en: 'Thinking…', hi: 'सोच रहा हूँ…' },
+  speaking: { en: 'Speaking…', hi: 'बोल रहा हूँ…' },
+};
+
+export const SUGGESTIONS = [
+  'What documents do I need for a gold loan?',
+  'गोल्ड लोन पर ब्याज दर क्या है?',
+  'How much loan can I get on 20 grams of 22 carat gold?',
+  'EMI for 2 lakh at 10% for 12 months',
+  'Gold loan ke liye kya documents chahiye?',
+];
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+export interface ViewHandlers {
+  onSubmit(text: string): void;
+  onTalk(): void;
+  onHandsFree(on: boolean): void;
+  onLanguage(lang: 'auto' | 'hi' | 'en'): void;
+  onClearAll(): void;
+  onInteraction(): void;
+}
+
+export class ConversationView {
+  readonly root: HTMLElement;
+  private readonly messages: HTMLOListElement;
+  private readonly stateEl: HTMLElement;
+  private readonly talk: HTMLButtonElement;
+  private readonly input: HTMLInputElement;
+  private readonly banner: HTMLElement;
+  private readonly offline: HTMLElement;
+  private readonly suggestions: HTMLElement;
+  readonly diagnostics: HTMLElement;
+  private readonly diagPanel: HTMLElement;
+  private readonly attract: HTMLElement;
+  private readonly handsFree: HTMLInputElement;
+  private readonly langSelect: HTMLSelectElement;
+
+  constructor(mount: HTMLElement, private readonly mode: Mode, h: ViewHandlers) {
+    document.body.dataset.mode = mode;
+    this.langSelect = el('select', { id: 'lang', 'aria-label': 'Reply language' },
+      el('option', { value: 'auto' }, 'Auto language'), el('option', { value: 'hi' }, 'हिन्दी'), el('option', { value: 'en' }, 'English'));
+    this.langSelect.addEventListener('change', () => h.onLanguage(this.langSelect.value as 'auto' | 'hi' | 'en'));
+    this.offline = el('span', { class: 'badge', id: 'offline-status' }, 'Preparing offline use…');
+    const diagBtn = el('button', { class: 'ghost', id: 'diagnostics-toggle', type: 'button', 'aria-expanded': 'false' }, 'Diagnostics');
+    const clearBtn = el('button', { class: 'ghost', id: 'clear-all', type: 'button' }, 'Clear data');
+    clearBtn.addEventListener('click', () => {
+      if (confirm('Delete all saved conversations and settings from this device?')) h.onClearAll();
+    });
+
+    const header = el('header', { class: 'topbar' },
+      el('div', { class: 'brand' },
+        el('img', { src: '/icons/icon.svg', alt: '', width: '40', height: '40' }),
+        el('div', {}, el('h1', {}, 'Gold Loan Assistant'), el('p', { class: 'sub' }, 'Sahyadri Gramin Bank · fictional demo'))),
+      el('div', { class: 'tools' }, this.offline, this.langSelect, diagBtn, clearBtn));
+
+    this.banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
+    this.messages = el('ol', { class: 'messages', id: 'messages', 'aria-label': 'Conversation' });
+    this.suggestions = el('div', { class: 'suggestions', id: 'suggestions' },
+      ...SUGGESTIONS.map((s) => {
+        const b = el('button', { type: 'button', class: 'chip' }, s);
+        b.addEventListener('click', () => h.onSubmit(s));
+        return b;
+      }));
+    const welcome = el('section', { class: 'welcome' },
+      el('h2', {}, 'Namaste! Ask me about gold loans.'),
+      el('p', {}, 'Speak in Hindi, English or Hinglish, or type below. Answers come from the bank’s own information and stay on this device.'),
+      this.suggestions);
+
+    this.stateEl = el('div', { class: 'state', id: 'state', 'data-state': 'idle' }, el('span', { class: 'dot' }), el('span', { class: 'label' }, 'Ready'));
+    this.talk = el('button', { class: 'talk', id: 'talk', type: 'button', 'aria-label': 'Tap to talk' },
+      el('span', { class: 'mic', 'aria-hidden': 'true' }), el('span', { class: 'talk-label' }, 'Tap to talk'));
+    this.talk.addEventListener('click', () => h.onTalk());
+    this.handsFree = el('input', { type: 'checkbox', id: 'hands-free' });
+    this.handsFree.addEventListener('change', () => h.onHandsFree(this.handsFree.checked));
+    const handsFreeLabel = el('label', { class: 'toggle', for: 'hands-free' }, this.handsFree, el('span', { class: 'track' }), 'Hands-free');
+
+    this.input = el('input', { id: 'question', type: 'text', maxlength: '1000', autocomplete: 'off', placeholder: 'Type your question… / अपना सवाल लिखें…', 'aria-label': 'Your question' });
+    const form = el('form', { class: 'composer', id: 'composer' }, this.input, el('button', { type: 'submit', class: 'send' }, 'Send'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const text = this.input.value;
+      this.input.value = '';
+      h.onSubmit(text);
+    });
+
+    const dock = el('section', { class: 'dock' },
+      el('div', { class: 'controls' }, this.stateEl, this.talk, handsFreeLabel),
+      form,
+      el('p', { class: 'privacy' }, 'Your voice is processed on this device. Personal numbers are masked before anything is saved.'));
+
+    this.diagnostics = el('div', { id: 'diagnostics' });
+    this.diagPanel = el('aside', { class: 'panel', id: 'diagnostics-panel', hidden: '', 'aria-label': 'Diagnostics' },
+      el('h2', {}, 'Diagnostics'), this.diagnostics);
+    diagBtn.addEventListener('click', () => {
+      const open = this.diagPanel.hidden;
+      this.diagPanel.hidden = !open;
+      diagBtn.setAttribute('aria-expanded', String(open));
+    });
+
+    this.attract = el('div', { class: 'attract', id: 'attract', hidden: '' },
+      el('img', { src: '/icons/icon.svg', alt: '', width: '120', height: '120' }),
+      el('h2', {}, 'Gold loan questions? Just ask.'),
+      el('p', { class: 'hi' }, 'गोल्ड लोन के बारे में पूछिए — हिन्दी या English में।'),
+      el('p', { class: 'touch' }, 'Touch anywhere to start'));
+    this.attract.addEventListener('click', () => this.showAttract(false));
+
+    this.root = el('div', { class: 'shell' }, header, this.banner,
+      el('main', { class: 'conversation' }, welcome, this.messages), dock, this.diagPanel, this.attract);
+    mount.replaceChildren(this.root);
+    for (const ev of ['pointerdown', 'keydown'] as const) this.root.addEventListener(ev, () => h.onInteraction(), { passive: true });
+  }
+
+  setState(state: UiState, lang: 'hi' | 'en' = 'en'): void {
+    this.stateEl.dataset.state = state;
+    this.stateEl.querySelector('.label')!.textContent = STATE_LABEL[state][lang];
+    document.body.dataset.state = state;
+    const label = state === 'listening' ? 'Stop' : state === 'speaking' ? 'Interrupt' : 'Tap to talk';
+    this.talk.querySelector('.talk-label')!.textContent = label;
+    this.talk.setAttribute('aria-label', label);
+    this.talk.classList.toggle('active', state === 'listening');
+  }
+
+  setHandsFree(on: boolean): void {
+    this.handsFree.checked = on;
+  }
+
+  setLanguage(lang: 'auto' | 'hi' | 'en'): void {
+    this.langSelect.value = lang;
+  }
+
+  setOffline(text: string, ready: boolean): void {
+    this.offline.textContent = text;
+    this.offline.classList.toggle('ok', ready);
+  }
+
+  /** A plain-words problem for the customer or staff; null hides it. */
+  showError(message: string | null, action?: { label: string; run: () => void }): void {
+    this.banner.replaceChildren();
+    this.banner.hidden = message === null;
+    if (message === null) return;
+    this.banner.append(el('span', {}, message));
+    if (action) {
+      const b = el('button', { type: 'button', class: 'ghost' }, action.label);
+      b.addEventListener('click', action.run);
+      this.banner.append(b);
+    }
+  }
+
+  focusInput(): void {
+    this.input.focus();
+  }
+
+  addCustomer(text: string, lang: string, pending = false): HTMLElement {
+    this.root.classList.add('started');
+    const li = el('li', { class: `msg customer${pending ? ' pending' : ''}`, lang }, el('p', {}, text));
+    this.messages.append(li);
+    this.scroll();
+    return li;
+  }
+
+  /** An agent bubble that fills in sentence by sentence. */
+  addAgent(lang: string): { append(sentence: string): void; finish(citations: Citation[], note?: string): void; fail(message: string): void } {
+    const text = el('p', {});
+    const li = el('li', { class: 'msg agent streaming', lang }, text);
+    this.messages.append(li);
+    this.scroll();
+    return {
+      append: (sentence) => {
+        text.textContent = text.textContent ? `${text.textContent} ${sentence}` : sentence;
+        this.scroll();
+      },
+      finish: (citations, note) => {
+        li.classList.remove('streaming');
+        if (note) li.append(el('p', { class: 'note' }, note));
+        if (citations.length) {
+          li.append(el('div', { class: 'sources' }, el('span', {}, lang === 'hi' ? 'स्रोत:' : 'Sources:'),
+            ...citations.map((c) => el('span', { class: 'source', 'data-passage': c.id, title: c.id }, c.title))));
+        }
+        this.scroll();
+      },
+      fail: (message) => {
+        li.classList.remove('streaming');
+        li.classList.add('failed');
+        text.textContent = message;
+      },
+    };
+  }
+
+  clearConversation(): void {
+    this.messages.replaceChildren();
+    this.root.classList.remove('started');
+  }
+
+  showAttract(on: boolean): void {
+    this.attract.hidden = !on;
+  }
+
+  private scroll(): void {
+    this.messages.lastElementChild?.scrollIntoView({ block: 'end', behavior: 'smooth' });
+  }
+}

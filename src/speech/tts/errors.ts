@@ -1,0 +1,3 @@
+export class TtsError extends Error {
+  override name = 'TtsError';
+}
