@@ -46,11 +46,22 @@ describe('storage, bad input and worker failures (real Chromium)', () => {
     expect(await h.page.evaluate(() => __va.state())).toBe('idle');
   });
 
-  it('a worker that dies is restarted and the next turn works', async () => {
-    await h.page.evaluate(() => __va.killWorker('agent'));
+  it('a worker that dies mid-turn fails that turn with a message, and is restarted for the next', async () => {
+    const before = await h.page.evaluate(() => __va.traces().length);
+    await h.page.fill('#question', 'What is the interest rate?');
+    await h.page.evaluate(() => {
+      document.querySelector<HTMLFormElement>('#composer')!.requestSubmit();
+      __va.killWorker('agent');
+    });
+    await h.page.waitForFunction((n) => __va.traces().length > n, before);
+    const failed = await h.page.evaluate(() => __va.traces().at(-1)!);
+    expect(failed.failure?.stage).toBe('agent');
+    expect(await h.page.locator('.msg.agent.failed').last().textContent()).toMatch(/could not answer.*agent worker stopped/i);
     const turn = await askTyped(h.page, 'How safe is my gold with the bank?');
     expect(turn.trace.failure).toBeUndefined();
     expect(turn.passages).toContain('gl-safety-en');
     expect((await h.page.evaluate(() => __va.restarts())).agent).toBe(1);
+    const banner = await h.page.locator('.banner').textContent();
+    expect(banner).toMatch(/restarted/);
   });
 });

@@ -52,7 +52,7 @@ describe('voice input through the fake microphone (real Chromium)', () => {
     await h.page.waitForFunction(() => __va.traces().some((t) => t.attrs.interrupted === 'barge-in'), undefined, { timeout: 20_000 });
     const trace = (await h.page.evaluate(() => __va.traces())).find((t) => t.attrs.interrupted === 'barge-in')!;
     const bargeIn = trace.spans.find((s) => s.name === 'barge-in')!;
-    console.log(`barge-in: playback stopped ${(bargeIn.end - bargeIn.start).toFixed(0)} ms after the speech onset frame`);
+    console.log(`barge-in: playback stopped ${(bargeIn.end - bargeIn.start).toFixed(0)} ms after the first captured sample of speech`);
     expect(trace.marks['reply-done']).toBeUndefined();
     // Nothing more reaches the output after the stop (5 ms fade + output latency).
     await h.page.waitForTimeout(150);

@@ -71,6 +71,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
     onInteraction: () => armIdleReset(),
   });
   view.setLanguage(config.language);
+  view.allowDiagnostics(config.ui.showDiagnostics);
   view.setHandsFree(config.handsFree);
   if (storeError) view.showError(storeError);
 
@@ -102,7 +103,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
   }
 
   const showDiagnostics = () => renderDiagnostics(view.diagnostics, telemetry.traces());
-  telemetry.subscribe?.(showDiagnostics);
+  telemetry.subscribe(showDiagnostics);
   showDiagnostics();
 
   async function ask(text: string): Promise<void> {

@@ -107,13 +107,15 @@ export class ConversationView {
       el('p', { class: 'privacy' }, 'Your voice is processed on this device. Personal numbers are masked before anything is saved.'));
 
     this.diagnostics = el('div', { id: 'diagnostics' });
+    const closeDiag = el('button', { type: 'button', class: 'close', id: 'diagnostics-close' }, 'Close');
     this.diagPanel = el('aside', { class: 'panel', id: 'diagnostics-panel', hidden: '', 'aria-label': 'Diagnostics' },
-      el('h2', {}, 'Diagnostics'), this.diagnostics);
-    diagBtn.addEventListener('click', () => {
-      const open = this.diagPanel.hidden;
+      el('div', { class: 'panel-head' }, el('h2', {}, 'Diagnostics'), closeDiag), this.diagnostics);
+    const toggleDiag = (open: boolean) => {
       this.diagPanel.hidden = !open;
       diagBtn.setAttribute('aria-expanded', String(open));
-    });
+    };
+    diagBtn.addEventListener('click', () => toggleDiag(this.diagPanel.hidden));
+    closeDiag.addEventListener('click', () => toggleDiag(false));
 
     this.attract = el('div', { class: 'attract', id: 'attract', hidden: '' },
       el('img', { src: '/icons/icon.svg', alt: '', width: '120', height: '120' }),
@@ -136,6 +138,11 @@ export class ConversationView {
     this.talk.querySelector('.talk-label')!.textContent = label;
     this.talk.setAttribute('aria-label', label);
     this.talk.classList.toggle('active', state === 'listening');
+  }
+
+  /** Kiosks hide the diagnostics from customers; staff open them with ?ui.showDiagnostics=1. */
+  allowDiagnostics(on: boolean): void {
+    this.root.querySelector<HTMLElement>('#diagnostics-toggle')!.hidden = !on;
   }
 
   setHandsFree(on: boolean): void {

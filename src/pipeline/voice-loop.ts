@@ -108,7 +108,8 @@ export class VoiceLoop {
     const conv = this.deps.conversation;
     switch (e.type) {
       case 'speech-start':
-        if (conv.busy && this.deps.config().bargeIn) conv.interrupt('barge-in', this.timeOf(e.atSample));
+        // Measured from the first captured sample of the onset frame: what the customer experiences.
+        if (conv.busy && this.deps.config().bargeIn) conv.interrupt('barge-in', this.timeOf(e.startSample));
         conv.setState('listening');
         break;
       case 'misfire':

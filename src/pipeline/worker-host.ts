@@ -43,9 +43,9 @@ export class WorkerHost<T> {
   }
 
   /** Runs a call on the worker; rejects with WorkerDiedError if the worker dies before it answers. */
-  async call<R>(fn: (api: Comlink.Remote<T>) => Promise<R>): Promise<R> {
-    const api = await this.ready();
-    return this.track(fn(api));
+  call<R>(fn: (api: Comlink.Remote<T>) => Promise<R>): Promise<R> {
+    // Tracked from the start, so a worker that dies before the call is even posted still rejects it.
+    return this.track(this.ready().then(fn));
   }
 
   /** Ends the worker as if it had crashed (used when a call must be abandoned). */
