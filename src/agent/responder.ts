@@ -8,7 +8,7 @@ import type { KnowledgeBase, Passage, Scheme } from '../knowledge/kb.ts';
 import { Retriever, type Retrieval, type RetrieverOptions } from '../knowledge/retriever.ts';
 import { detectLanguage, replyLanguage } from './language.ts';
 import { detectIntent } from './intents.ts';
-import { speakAmount, speakAmountsIn } from './numbers.ts';
+import { formatRupees, speakAmountsIn } from './numbers.ts';
 import { chunkSentences } from './sentences.ts';
 import { extractSlots, type Slots } from './slots.ts';
 import { speakPercents, TEMPLATES } from './templates.ts';
@@ -41,16 +41,20 @@ export class GroundedResponder implements Agent {
 
   async answer(req: AgentRequest): Promise<AgentReply> {
     const sentences: string[] = [];
+    const spoken: string[] = [];
     let meta: Extract<AgentEvent, { type: 'meta' }> | undefined;
     let text = '';
     for await (const event of this.stream(req)) {
       if (event.type === 'meta') meta = event;
-      else if (event.type === 'sentence') sentences.push(event.text);
+      else if (event.type === 'sentence') {
+        sentences.push(event.text);
+        spoken.push(event.speech);
+      }
       else text = event.text;
     }
     if (!meta) throw new Error('The responder produced no reply.');
     const { lang, detected, citations, tool, handoff, retrievalMs } = meta;
-    return { text, sentences, lang, detected, citations, ...(tool ? { tool } : {}), handoff, retrievalMs };
+    return { text, sentences, spoken, lang, detected, citations, ...(tool ? { tool } : {}), handoff, retrievalMs };
   }
 
   /** Meta, then one event per sentence, then done. Stops quietly (no "done") when `signal` aborts. */
@@ -73,7 +77,7 @@ export class GroundedResponder implements Agent {
     };
     for (const [index, text] of draft.sentences.entries()) {
       if (signal?.aborted) return;
-      yield { type: 'sentence', text, index };
+      yield { type: 'sentence', text, speech: speakable(text, lang), index };
     }
     if (signal?.aborted) return;
     yield { type: 'done', text: draft.sentences.join(' ') };
@@ -97,7 +101,7 @@ export class GroundedResponder implements Agent {
     const passage = best && retrieval.relevant ? this.retriever.passageFor(best.topic, lang) : undefined;
     if (!best || !passage) return { sentences: TEMPLATES[lang].handoff(), citations: [], handoff: true };
     return {
-      sentences: chunkSentences(speakable(passage.text, lang)),
+      sentences: chunkSentences(passage.text),
       citations: [cite(passage, best.score)],
       handoff: false,
     };
@@ -117,7 +121,7 @@ export class GroundedResponder implements Agent {
       const repayment = this.retriever.passageFor('gl-repayment', lang);
       const context = repayment ? pickSentence(repayment.text, /emi|ईएमआई/i) : undefined;
       return {
-        sentences: [...(context ? [speakable(context, lang)] : []), t.emiAsk(missing)],
+        sentences: [...(context ? [context] : []), t.emiAsk(missing)],
         citations: repayment ? [cite(repayment, 0), ...citations.filter((c) => c.id !== repayment.id)] : citations,
         tool: 'emi',
         handoff: false,
@@ -130,19 +134,19 @@ export class GroundedResponder implements Agent {
     }
     const r = calculateEmi(input);
     const sentences = t.emi({
-      amount: speakAmount(r.principal, lang),
+      amount: money(r.principal),
       ratePct: r.annualRatePct,
       months: r.months,
-      emi: speakAmount(r.emi, lang),
-      total: speakAmount(r.totalPayable, lang),
-      interest: speakAmount(r.totalInterest, lang),
+      emi: money(r.emi),
+      total: money(r.totalPayable),
+      interest: money(r.totalInterest),
       ...(slots.ratePct === undefined ? { defaultScheme: lang === 'hi' ? scheme.nameHi : scheme.name } : {}),
     });
     if (r.months < scheme.tenureMonths.min || r.months > scheme.tenureMonths.max) {
       sentences.splice(-1, 0, t.tenureNote(lang === 'hi' ? scheme.nameHi : scheme.name, scheme.tenureMonths.min, scheme.tenureMonths.max));
     }
     if (r.principal < product.loan.min || r.principal > product.loan.max) {
-      sentences.splice(-1, 0, t.amountNote(speakAmount(product.loan.min, lang), speakAmount(product.loan.max, lang)));
+      sentences.splice(-1, 0, t.amountNote(money(product.loan.min), money(product.loan.max)));
     }
     return { sentences: sentences.filter(Boolean), citations, tool: 'emi', handoff: false };
   }
@@ -151,8 +155,8 @@ export class GroundedResponder implements Agent {
     const t = TEMPLATES[lang];
     const product = this.kb.product;
     const citations = this.toolCitations('eligibility', lang);
-    const min = speakAmount(product.loan.min, lang);
-    const max = speakAmount(product.loan.max, lang);
+    const min = money(product.loan.min);
+    const max = money(product.loan.max);
     const missing = [
       ...(slots.weightGrams === undefined ? (['weight'] as const) : []),
       ...(slots.karat === undefined ? (['karat'] as const) : []),
@@ -172,12 +176,12 @@ export class GroundedResponder implements Agent {
     const sentences = t.eligibility({
       weightGrams: r.weightGrams,
       karat: r.karat,
-      rate: speakAmount(r.ratePerGram24k, lang),
+      rate: money(r.ratePerGram24k),
       asOf: product.goldRate.asOfText[lang],
-      value: speakAmount(r.goldValue, lang),
+      value: money(r.goldValue),
       ltvPct: r.ltvPct,
-      ltvAmount: speakAmount(r.ltvAmount, lang),
-      maxLoan: speakAmount(r.maxLoan, lang),
+      ltvAmount: money(r.ltvAmount),
+      maxLoan: money(r.maxLoan),
       status: r.status,
       productMin: min,
       productMax: max,
@@ -212,6 +216,9 @@ function validateRequest(req: AgentRequest): string {
   }
   return question;
 }
+
+/** Amounts on screen: ₹17,583.18, ₹2,50,000. */
+const money = (rupees: number): string => formatRupees(rupees);
 
 const cite = (p: Passage, score: number): Citation => ({ id: p.id, title: p.title, score: Math.round(score * 1000) / 1000 });
 

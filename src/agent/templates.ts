@@ -1,7 +1,10 @@
-/** The responder's own sentences, in English and Hindi. Amounts arrive already spoken (speakAmount). */
+/**
+ * The responder's own sentences, in English and Hindi, written for the screen: amounts arrive formatted
+ * (₹2,50,000) and rates as "9.5%"; `speakable()` turns each sentence into what the voice says.
+ */
 import type { Lang } from '../config/lang.ts';
 
-const pct = (n: number, lang: Lang) => `${n} ${lang === 'hi' ? 'प्रतिशत' : 'percent'}`;
+const pct = (n: number, _lang: Lang) => `${n}%`;
 const grams = (g: number) => String(Math.round(g * 100) / 100);
 
 export interface EmiText {

@@ -17,12 +17,15 @@ export interface AgentRequest {
 /** Streamed pieces of one reply, in order: the sentences are what TTS speaks. */
 export type AgentEvent =
   | { type: 'meta'; lang: Lang; detected: InputLang; citations: Citation[]; tool?: string; handoff: boolean; retrievalMs: number }
-  | { type: 'sentence'; text: string; index: number }
+  /** `text` is shown (amounts as ₹2,50,000); `speech` is what the voice says ("2 lakh 50 thousand rupees"). */
+  | { type: 'sentence'; text: string; speech: string; index: number }
   | { type: 'done'; text: string };
 
 export interface AgentReply {
   text: string;
   sentences: string[];
+  /** The sentences as the voice reads them. */
+  spoken: string[];
   lang: Lang;
   detected: InputLang;
   citations: Citation[];

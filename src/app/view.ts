@@ -114,7 +114,7 @@ export class ConversationView {
       this.diagPanel.hidden = !open;
       diagBtn.setAttribute('aria-expanded', String(open));
     };
-    diagBtn.addEventListener('click', () => toggleDiag(this.diagPanel.hidden));
+    diagBtn.addEventListener('click', () => toggleDiag(this.diagPanel.hidden === true));
     closeDiag.addEventListener('click', () => toggleDiag(false));
 
     this.attract = el('div', { class: 'attract', id: 'attract', hidden: '' },

@@ -152,7 +152,7 @@ export class Conversation {
         case 'sentence':
           t.mark('first-reply-text');
           bubble?.append(e.text);
-          this.speak(turn, e.text);
+          this.speak(turn, e.speech);
           break;
         case 'done':
           // The turn ends on this event, not when ask() returns: comlink delivers callbacks on their own

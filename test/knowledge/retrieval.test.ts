@@ -79,20 +79,4 @@ describe('BM25 index serialisation', () => {
   it('refuses JSON that is not a serialised index', () => {
     expect(() => BM25Index.load('{"hello":1}')).toThrow(/Rebuild the index/);
   });
-
-  it('builds fast and searches in well under a millisecond', () => {
-    const builds: number[] = [];
-    for (let i = 0; i < 5; i++) builds.push(new Retriever(kb).buildMs);
-    const times: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      for (const { q } of EVAL_QUESTIONS) times.push(retriever.search(q).ms);
-    }
-    times.sort((a, b) => a - b);
-    builds.sort((a, b) => a - b);
-    const median = times[Math.floor(times.length / 2)]!;
-    const p95 = times[Math.floor(times.length * 0.95)]!;
-    console.log(`[retrieval] index build median ${builds[2]!.toFixed(2)} ms (${kb.passages.length} passages); search median ${median.toFixed(3)} ms, p95 ${p95.toFixed(3)} ms`);
-    expect(median).toBeLessThan(2);
-    expect(builds[2]!).toBeLessThan(200);
-  });
 });
