@@ -32,6 +32,19 @@ describe('modes look right on their devices', () => {
     await noHorizontalOverflow(h);
   });
 
+  it('kiosk resets to the attract screen after the idle timeout, clearing the conversation', async () => {
+    h = await launch({ path: '/?mode=kiosk&handsFree=0&idleResetMs=2000', viewport: { width: 1280, height: 800 } });
+    await waitReady(h.page);
+    await h.page.click('#attract');
+    await h.page.fill('#question', 'What is the interest rate?');
+    await h.page.press('#question', 'Enter');
+    await h.page.waitForFunction(() => __va.state() === 'speaking');
+    expect(await h.page.locator('.msg').count()).toBe(2);
+    await h.page.click('#talk'); // stop the reply; the idle clock starts from this last touch
+    await expect.poll(() => h!.page.locator('#attract').isVisible(), { timeout: 10_000 }).toBe(true);
+    expect(await h.page.locator('.msg').count()).toBe(0);
+  });
+
   it('field mode on a laptop, with the diagnostics waterfall', async () => {
     h = await launch({ path: '/?mode=field&handsFree=0', viewport: { width: 1366, height: 768 } });
     await waitReady(h.page);

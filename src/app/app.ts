@@ -69,6 +69,9 @@ export async function startApp(mount: HTMLElement): Promise<void> {
     },
     onClearAll: () => void clearAll(),
     onInteraction: () => armIdleReset(),
+    onWake: () => {
+      if (config.handsFree) void startListening(true);
+    },
   });
   view.setLanguage(config.language);
   view.allowDiagnostics(config.ui.showDiagnostics);
@@ -159,10 +162,15 @@ export async function startApp(mount: HTMLElement): Promise<void> {
     if (idleTimer) clearTimeout(idleTimer);
     if (config.idleResetMs <= 0) return;
     idleTimer = setTimeout(() => {
-      if (conversation.busy) return armIdleReset();
+      if (conversation.busy || voice.hearing) return armIdleReset();
+      // The next customer must not see (or hear into) the last one's conversation.
       view.clearConversation();
+      view.showError(null);
       conversationId = crypto.randomUUID();
-      if (config.ui.attractScreen) view.showAttract(true);
+      if (config.ui.attractScreen) {
+        void voice.stop();
+        view.showAttract(true);
+      }
     }, config.idleResetMs);
   }
 

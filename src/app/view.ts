@@ -36,6 +36,8 @@ export interface ViewHandlers {
   onLanguage(lang: 'auto' | 'hi' | 'en'): void;
   onClearAll(): void;
   onInteraction(): void;
+  /** The kiosk's attract screen was touched: a customer is here. */
+  onWake(): void;
 }
 
 export class ConversationView {
@@ -122,7 +124,10 @@ export class ConversationView {
       el('h2', {}, 'Gold loan questions? Just ask.'),
       el('p', { class: 'hi' }, 'गोल्ड लोन के बारे में पूछिए — हिन्दी या English में।'),
       el('p', { class: 'touch' }, 'Touch anywhere to start'));
-    this.attract.addEventListener('click', () => this.showAttract(false));
+    this.attract.addEventListener('click', () => {
+      this.showAttract(false);
+      h.onWake();
+    });
 
     this.root = el('div', { class: 'shell' }, header, this.banner,
       el('main', { class: 'conversation' }, welcome, this.messages), dock, this.diagPanel, this.attract);

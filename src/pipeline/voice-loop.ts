@@ -43,6 +43,8 @@ export class VoiceLoop {
   /** Maps capture samples to performance.now(): the last frame's end sample and when it arrived. */
   private clock = { sample: 0, at: 0 };
   private continuous = false;
+  /** True between a speech onset and the end of that utterance (or its misfire). */
+  hearing = false;
   readonly log: VadLogEntry[] = [];
 
   constructor(private readonly deps: VoiceLoopDeps) {}
@@ -106,6 +108,7 @@ export class VoiceLoop {
     if (this.log.length > 500) this.log.shift();
 
     const conv = this.deps.conversation;
+    this.hearing = e.type === 'speech-start' || e.type === 'speech-confirmed';
     switch (e.type) {
       case 'speech-start':
         // Measured from the first captured sample of the onset frame: what the customer experiences.
