@@ -25,6 +25,8 @@ export interface HarnessOptions {
   denyMic?: boolean;
   viewport?: { width: number; height: number };
   path?: string;
+  /** Runs in the page before the app (e.g. to take a browser feature away). */
+  initScript?: string;
 }
 
 export async function startServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
@@ -52,6 +54,7 @@ export async function launch(opts: HarnessOptions = {}): Promise<Harness> {
     args,
     viewport: opts.viewport ?? { width: 1024, height: 768 },
   });
+  if (opts.initScript) await context.addInitScript(opts.initScript);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   page.on('console', (m) => {
@@ -94,12 +97,27 @@ export interface TurnResult {
   passages: string[];
 }
 
-/** Types a question, submits it, and waits until the reply has been spoken (or the turn failed). */
-export async function askTyped(page: Page, question: string): Promise<TurnResult> {
+/**
+ * Types a question, submits it, and waits until the reply has been spoken (or the turn failed). With
+ * `wholeReply: false` it stops the reply with the talk button once its first audio has played (the text and
+ * sources are on screen by then), to keep tests that are about something else quick.
+ */
+export async function askTyped(page: Page, question: string, opts: { wholeReply?: boolean } = {}): Promise<TurnResult> {
   const before = await page.evaluate(() => __va.traces().length);
   const bubbles = await page.locator('.msg.agent').count();
   await page.fill('#question', question);
   await page.press('#question', 'Enter');
+  if (opts.wholeReply === false) {
+    await page.waitForFunction(
+      (n) => __va.traces().length > n || (__va.state() === 'speaking' && __va.traces().length === n && document.querySelector('.msg.agent:last-child .sources') !== null),
+      before,
+      { timeout: 60_000 },
+    );
+    if (await page.evaluate((n) => __va.traces().length === n, before)) {
+      await page.waitForFunction(() => (__va.tap()?.firstNonSilentAt ?? 0) > 0);
+      await page.click('#talk');
+    }
+  }
   await page.waitForFunction((n) => __va.traces().length > n, before, { timeout: 60_000 });
   const trace = await page.evaluate(() => __va.traces().at(-1)!);
   const bubble = page.locator('.msg.agent').nth(bubbles);

@@ -27,7 +27,7 @@ describe('modes look right on their devices', () => {
     await h.page.click('#attract');
     const talk = await h.page.locator('#talk').boundingBox();
     expect(talk!.height).toBeGreaterThanOrEqual(80);
-    await askTyped(h.page, 'सोने पर कितना लोन मिलेगा?');
+    await askTyped(h.page, 'सोने पर कितना लोन मिलेगा?', { wholeReply: false });
     await h.page.screenshot({ path: join(SHOTS, 'kiosk-conversation.png') });
     await noHorizontalOverflow(h);
   });
@@ -49,7 +49,7 @@ describe('modes look right on their devices', () => {
     h = await launch({ path: '/?mode=field&handsFree=0', viewport: { width: 1366, height: 768 } });
     await waitReady(h.page);
     await h.page.screenshot({ path: join(SHOTS, 'field-welcome.png') });
-    await askTyped(h.page, 'How much loan can I get on 20 grams of 22 carat gold?');
+    await askTyped(h.page, 'How much loan can I get on 20 grams of 22 carat gold?', { wholeReply: false });
     await h.page.screenshot({ path: join(SHOTS, 'field-conversation.png') });
     await h.page.click('#diagnostics-toggle');
     await expect.poll(() => h!.page.locator('#diagnostics-panel').isVisible()).toBe(true);
@@ -62,7 +62,7 @@ describe('modes look right on their devices', () => {
     h = await launch({ path: '/?mode=rm', viewport: { width: 390, height: 844 } });
     await waitReady(h.page);
     await h.page.screenshot({ path: join(SHOTS, 'rm-phone-welcome.png') });
-    await askTyped(h.page, 'Gold loan ke liye kya documents chahiye?');
+    await askTyped(h.page, 'Gold loan ke liye kya documents chahiye?', { wholeReply: false });
     await h.page.screenshot({ path: join(SHOTS, 'rm-phone-conversation.png') });
     await noHorizontalOverflow(h);
   });

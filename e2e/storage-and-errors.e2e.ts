@@ -11,7 +11,7 @@ describe('storage, bad input and worker failures (real Chromium)', () => {
   afterAll(() => h?.close());
 
   it('stores the conversation redacted', async () => {
-    await askTyped(h.page, 'My mobile is 98765 43210 and PAN ABCPE1234F, what documents do I need?');
+    await askTyped(h.page, 'My mobile is 98765 43210 and PAN ABCPE1234F, what documents do I need?', { wholeReply: false });
     const convs = await h.page.evaluate(() => __va.conversations());
     const texts = convs.flatMap((c) => c.turns.map((t) => t.text)).join('\n');
     expect(texts).toContain('[PHONE]');
@@ -57,7 +57,7 @@ describe('storage, bad input and worker failures (real Chromium)', () => {
     const failed = await h.page.evaluate(() => __va.traces().at(-1)!);
     expect(failed.failure?.stage).toBe('agent');
     expect(await h.page.locator('.msg.agent.failed').last().textContent()).toMatch(/could not answer.*agent worker stopped/i);
-    const turn = await askTyped(h.page, 'How safe is my gold with the bank?');
+    const turn = await askTyped(h.page, 'How safe is my gold with the bank?', { wholeReply: false });
     expect(turn.trace.failure).toBeUndefined();
     expect(turn.passages).toContain('gl-safety-en');
     expect((await h.page.evaluate(() => __va.restarts())).agent).toBe(1);

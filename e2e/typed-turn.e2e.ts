@@ -35,7 +35,7 @@ describe('typed question → spoken, cited answer (real Chromium)', () => {
   }
 
   it('answers an EMI question with the calculator, in Indian number format', async () => {
-    const turn = await askTyped(h.page, 'What is the EMI for 2 lakh at 10% for 12 months?');
+    const turn = await askTyped(h.page, 'What is the EMI for 2 lakh at 10% for 12 months?', { wholeReply: false });
     expect(turn.trace.attrs.tool).toBe('emi');
     expect(turn.text).toContain('₹17,583.18');
   });

@@ -58,8 +58,10 @@ describe('voice input through the fake microphone (real Chromium)', () => {
     await h.page.waitForTimeout(150);
     const before = (await h.page.evaluate(() => __va.tap()))!.nonSilentFrames;
     await h.page.waitForTimeout(500);
-    const after = (await h.page.evaluate(() => __va.tap()))!.nonSilentFrames;
-    expect(after).toBe(before);
+    const tap = (await h.page.evaluate(() => __va.tap()))!;
+    expect(tap.nonSilentFrames).toBe(before);
+    const onset = trace.origin + bargeIn.start;
+    console.log(`barge-in: output went silent ${(tap.lastNonSilentAt! - onset).toFixed(0)} ms after the first captured sample of speech (output tap)`);
     expect(['listening', 'thinking']).toContain(await h.page.evaluate(() => __va.state()));
   });
 });
