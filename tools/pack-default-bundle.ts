@@ -39,13 +39,16 @@ export async function packDefaultBundle(): Promise<BundleManifest> {
     const bytes = new Uint8Array(await readFile(join(DEFAULT_BUNDLE_DIR, path)));
     files.push({ path, size: (await stat(join(DEFAULT_BUNDLE_DIR, path))).size, sha256: await sha256Hex(bytes) });
   }
+  const roles: Record<string, string> = { vad: 'vad/silero_vad_v5.onnx', tts: 'tts/espeak-ng.wasm', kb: 'kb/gold-loan.json' };
+  // Speech recognition is a folder of files (the engine is chosen by which files are there).
+  if (files.some((f) => f.path.startsWith('stt/') && f.path.endsWith('.onnx'))) roles.stt = 'stt/';
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const manifest: BundleManifest = {
     id: 'default',
     kind: 'default',
     version: pkg.version,
     languages: ['hi', 'en'],
-    roles: { vad: 'vad/silero_vad_v5.onnx', tts: 'tts/espeak-ng.wasm', kb: 'kb/gold-loan.json' },
+    roles,
     files,
   };
   await writeFile(join(DEFAULT_BUNDLE_DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,18 +1,22 @@
 /** Thin worker: hosts the speech-to-text engine selected from the installed bundle. */
 import * as Comlink from 'comlink';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { FetchSource } from '../src/bundles/source.ts';
-import { selectSttEngine, type SttEngine } from '../src/speech/stt/engine.ts';
+import { configureOrtWasm } from '../src/speech/onnx.ts';
+import { selectSttEngine, type SttEngine, type Transcript } from '../src/speech/stt/engine.ts';
 
 let engine: SttEngine | undefined;
 
 const api = {
   async init(bundleBaseUrl: string): Promise<string> {
+    configureOrtWasm({ wasm: ortWasmUrl });
     engine = await selectSttEngine(await FetchSource.open(bundleBaseUrl));
     return engine.name;
   },
-  async transcribe(audio: Float32Array, lang?: 'hi' | 'en') {
+  /** 16 kHz mono audio of the utterance so far (partial) or of the whole utterance. */
+  async transcribe(audio: Float32Array, lang?: 'hi' | 'en', partial = false): Promise<Transcript> {
     if (!engine) throw new Error('The speech recognition worker was used before init.');
-    return engine.transcribe(audio, { lang });
+    return { ...(await engine.transcribe(audio, { lang })), partial };
   },
 };
 

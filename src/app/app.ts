@@ -95,7 +95,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
     config: () => config,
     ui: {
       listening: (on) => view.setState(on ? 'listening' : conversation.busy ? conversation.state : 'idle'),
-      heard: (ms) => view.addCustomer(`🎤 ${(ms / 1000).toFixed(1)} s of speech`, 'en', true),
+      partial: (text) => view.showPartial(text),
       error: (message, offerTyping) =>
         view.showError(message, offerTyping ? { label: 'Type instead', run: () => view.focusInput() } : undefined),
     },

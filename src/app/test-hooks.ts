@@ -43,6 +43,7 @@ function createHooks(d: TestHookDeps) {
     resetTap: () => d.player.resetTap(),
     traces: () => d.telemetry.traces(),
     vadLog: () => d.voice.log,
+    partials: () => d.voice.partials,
     config: () => d.config(),
     offlineReady: d.registration,
     conversations: () => d.store?.listConversations() ?? Promise.resolve([]),

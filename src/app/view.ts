@@ -52,6 +52,7 @@ export class ConversationView {
   readonly diagnostics: HTMLElement;
   private readonly diagPanel: HTMLElement;
   private readonly attract: HTMLElement;
+  private partialBubble?: HTMLLIElement;
   private readonly handsFree: HTMLInputElement;
   private readonly langSelect: HTMLSelectElement;
 
@@ -180,12 +181,33 @@ export class ConversationView {
     this.input.focus();
   }
 
-  addCustomer(text: string, lang: string, pending = false): HTMLElement {
+  /** The customer's question; a spoken one replaces the partial bubble that showed it growing. */
+  addCustomer(text: string, lang: string): HTMLElement {
     this.root.classList.add('started');
-    const li = el('li', { class: `msg customer${pending ? ' pending' : ''}`, lang }, el('p', {}, text));
-    this.messages.append(li);
+    const li = this.partialBubble ?? el('li', {});
+    this.partialBubble = undefined;
+    li.className = 'msg customer';
+    li.lang = lang;
+    li.replaceChildren(el('p', {}, text));
+    if (!li.isConnected) this.messages.append(li);
     this.scroll();
     return li;
+  }
+
+  /** What the customer is saying, while they say it ('' = speech just started); null removes it. */
+  showPartial(text: string | null): void {
+    if (text === null) {
+      this.partialBubble?.remove();
+      this.partialBubble = undefined;
+      return;
+    }
+    this.root.classList.add('started');
+    if (!this.partialBubble) {
+      this.partialBubble = el('li', { class: 'msg customer pending', 'aria-live': 'polite' });
+      this.messages.append(this.partialBubble);
+    }
+    this.partialBubble.replaceChildren(el('p', {}, text || '🎤 …'));
+    this.scroll();
   }
 
   /** An agent bubble that fills in sentence by sentence. */
@@ -217,6 +239,7 @@ export class ConversationView {
   }
 
   clearConversation(): void {
+    this.partialBubble = undefined;
     this.messages.replaceChildren();
     this.root.classList.remove('started');
   }
