@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vitest/config';
 import { isolationHeaders } from './src/config/isolation.ts';
 
@@ -15,8 +16,19 @@ const noEspeakWasmAsset: Plugin = {
   },
 };
 
+/**
+ * transformers.js imports onnxruntime-web/webgpu, whose bundle carries its own 27 MB asyncify wasm. The app
+ * runs every model on one runtime (src/speech/onnx.ts, registered for transformers.js too), so that import
+ * is pointed at the plain wasm build and the unused file is never shipped.
+ */
+const ortWebgpuToWasm = {
+  find: /^onnxruntime-web\/webgpu$/,
+  replacement: fileURLToPath(new URL('./node_modules/onnxruntime-web/dist/ort.wasm.bundle.min.mjs', import.meta.url)),
+};
+
 export default defineConfig({
   plugins: [noEspeakWasmAsset],
+  resolve: { alias: [ortWebgpuToWasm] },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es', plugins: () => [noEspeakWasmAsset] },

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   path?: string;
   /** Runs in the page before the app (e.g. to take a browser feature away). */
   initScript?: string;
+  /** More Chromium switches. */
+  extraArgs?: string[];
 }
 
 export async function startServer(): Promise<{ baseUrl: string; close: () => Promise<void> }> {
@@ -48,6 +50,7 @@ export async function launch(opts: HarnessOptions = {}): Promise<Harness> {
     if (!opts.denyMic) args.push('--use-fake-ui-for-media-stream');
   }
   if (opts.denyMic) args.push('--use-fake-device-for-media-stream', '--deny-permission-prompts');
+  args.push(...(opts.extraArgs ?? []));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,

@@ -6,6 +6,8 @@ Commands:
   ask "<question>" [--lang hi|en] [--json]
                                        answer a question with the embedded default agent
   redact [--json]                      redact personal data in text read from stdin
+  transcribe <file.wav> [--model <bundle-or-model-dir>] [--lang hi|en] [--json] [--hotwords "a,b"] [--beam N]
+                                       speech to text with the default (or given) speech model
   help                                 show this help
 `;
 
@@ -30,6 +32,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'redact': {
         const { runRedact } = await import('./commands/redact.ts');
         return await runRedact(args, io);
+      }
+      case 'transcribe': {
+        const { runTranscribe } = await import('./commands/transcribe.ts');
+        return await runTranscribe(args, io);
       }
       case undefined:
       case 'help':

@@ -8,6 +8,8 @@ import type { Conversation } from '../pipeline/conversation.ts';
 import type { VoiceLoop } from '../pipeline/voice-loop.ts';
 import type { VoiceStore } from '../storage/db.ts';
 import type { TelemetryStore } from '../telemetry/spans.ts';
+import type { SttWorkerApi } from '../../workers/stt.worker.ts';
+import type { WorkerHost } from '../pipeline/worker-host.ts';
 
 interface Restartable {
   readonly restarts: number;
@@ -24,7 +26,7 @@ export interface TestHookDeps {
   registration: Promise<boolean>;
   agent: Restartable;
   tts: Restartable;
-  stt: Restartable;
+  stt: WorkerHost<SttWorkerApi>;
   vad: Restartable;
 }
 
@@ -47,6 +49,10 @@ function createHooks(d: TestHookDeps) {
     config: () => d.config(),
     offlineReady: d.registration,
     conversations: () => d.store?.listConversations() ?? Promise.resolve([]),
+    /** Transcribes 16 kHz samples with the app's own STT worker (the STT benchmark uses it). */
+    transcribe: (samples: number[], lang?: 'hi' | 'en') => d.stt.call((api) => api.transcribe(Float32Array.from(samples), lang)),
+    /** Memory by context (page, each worker), where the browser allows measuring it (cross-origin isolated). */
+    memory: () => (performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<unknown> }).measureUserAgentSpecificMemory?.(),
     restarts: () => ({ agent: d.agent.restarts, tts: d.tts.restarts, stt: d.stt.restarts, vad: d.vad.restarts }),
     /** Simulates a crashed worker, to check that the next turn restarts it. */
     killWorker: (name: 'agent' | 'tts' | 'stt' | 'vad') => d[name].kill('killed by test'),
