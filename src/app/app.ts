@@ -7,7 +7,8 @@ import { PlaybackQueue } from '../audio/playback.ts';
 import { resolveConfig, type AppConfig } from '../config/config.ts';
 import type { Lang } from '../config/lang.ts';
 import { Conversation, InputError } from '../pipeline/conversation.ts';
-import { VoiceLoop, VAD_BUNDLE } from '../pipeline/voice-loop.ts';
+import { DEFAULT_BUNDLE_URL } from '../pipeline/bundle-url.ts';
+import { VoiceLoop } from '../pipeline/voice-loop.ts';
 import { WorkerHost } from '../pipeline/worker-host.ts';
 import { openStore, type VoiceStore } from '../storage/db.ts';
 import type { SwMessage } from '../sw/messages.ts';
@@ -20,7 +21,7 @@ import { renderDiagnostics } from './diagnostics.ts';
 import { ConversationView } from './view.ts';
 import { exposeTestHooks } from './test-hooks.ts';
 
-const BUNDLE = VAD_BUNDLE;
+const BUNDLE = DEFAULT_BUNDLE_URL;
 
 function checkPlatform(): string | null {
   if (typeof WebAssembly !== 'object') {

@@ -9,6 +9,7 @@ import type { VadEvent } from '../speech/vad/index.ts';
 import { TurnTrace, type TelemetryStore } from '../telemetry/spans.ts';
 import type { SttWorkerApi } from '../../workers/stt.worker.ts';
 import type { VadWorkerApi } from '../../workers/vad.worker.ts';
+import { DEFAULT_BUNDLE_URL } from './bundle-url.ts';
 import type { Conversation } from './conversation.ts';
 import type { WorkerHost } from './worker-host.ts';
 
@@ -95,7 +96,7 @@ export class VoiceLoop {
 
   private async open(): Promise<void> {
     const v = this.deps.config().vad;
-    await this.deps.vad.call((api) => api.init(VAD_BUNDLE, v));
+    await this.deps.vad.call((api) => api.init(DEFAULT_BUNDLE_URL, v));
     await this.deps.vad.call((api) => api.reset());
     this.capture = await startCapture({ onFrame: (frame, index) => this.onFrame(frame, index) });
     this.deps.ui.listening(true);
@@ -228,5 +229,3 @@ export class VoiceLoop {
     }
   }
 }
-
-export const VAD_BUNDLE = `${import.meta.env.BASE_URL}models/default/`;
