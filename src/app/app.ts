@@ -5,7 +5,6 @@
 import { Workbox } from 'workbox-window';
 import { PlaybackQueue } from '../audio/playback.ts';
 import { resolveConfig, type AppConfig } from '../config/config.ts';
-import type { Lang } from '../config/lang.ts';
 import { Conversation, InputError } from '../pipeline/conversation.ts';
 import { DEFAULT_BUNDLE_URL } from '../pipeline/bundle-url.ts';
 import { VoiceLoop } from '../pipeline/voice-loop.ts';
@@ -88,7 +87,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
       agentStart: (lang) => view.addAgent(lang),
       error: (message) => view.showError(message),
     },
-    save: store ? (turn) => store.saveTurn(conversationId, { ...turn, lang: turn.lang as Lang, at: Date.now() }).then(() => undefined) : undefined,
+    save: store ? (turn) => store.saveTurn(conversationId, { ...turn, at: Date.now() }).then(() => undefined) : undefined,
   });
 
   const voice = new VoiceLoop({

@@ -3,7 +3,7 @@
  * to a kiosk that must start fast offline.
  */
 import type { Citation } from '../agent/types.ts';
-import type { Mode } from './modes.ts';
+import type { AppMode } from '../config/config.ts';
 
 export type UiState = 'idle' | 'listening' | 'thinking' | 'speaking';
 
@@ -56,7 +56,7 @@ export class ConversationView {
   private readonly handsFree: HTMLInputElement;
   private readonly langSelect: HTMLSelectElement;
 
-  constructor(mount: HTMLElement, private readonly mode: Mode, h: ViewHandlers) {
+  constructor(mount: HTMLElement, mode: AppMode, h: ViewHandlers) {
     document.body.dataset.mode = mode;
     this.langSelect = el('select', { id: 'lang', 'aria-label': 'Reply language' },
       el('option', { value: 'auto' }, 'Auto language'), el('option', { value: 'hi' }, 'हिन्दी'), el('option', { value: 'en' }, 'English'));

@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { AgentEvent, Citation } from '../agent/types.ts';
 import type { AppConfig } from '../config/config.ts';
-import type { Lang } from '../config/lang.ts';
+import type { InputLang, Lang } from '../config/lang.ts';
 import type { PcmChunk } from '../speech/tts-types.ts';
 import { TurnTrace, type TelemetryStore } from '../telemetry/spans.ts';
 import type { AgentWorkerApi } from '../../workers/agent.worker.ts';
@@ -34,7 +34,7 @@ export interface ConversationUi {
 export interface TurnRecord {
   role: 'customer' | 'agent';
   text: string;
-  lang: string;
+  lang: InputLang;
   citations?: Citation[];
 }
 
@@ -130,7 +130,13 @@ export class Conversation {
     });
     const turn = this.turn as unknown as ActiveTurn;
     this.deps.ui.customer(text, /[\u0900-\u097F]/.test(text) ? 'hi' : 'en');
-    void this.deps.save?.({ role: 'customer', text, lang: requestLang ?? 'auto' }).catch((e: unknown) => this.reportSaveError(e));
+    let customerSaved = false;
+    /** Stored once, with the language the agent detected (or the selector's, if the agent never answered). */
+    const saveCustomer = (lang: InputLang) => {
+      if (customerSaved) return;
+      customerSaved = true;
+      void this.deps.save?.({ role: 'customer', text, lang }).catch((e: unknown) => this.reportSaveError(e));
+    };
     this.setState('thinking');
 
     let bubble: ReturnType<ConversationUi['agentStart']> | undefined;
@@ -139,6 +145,7 @@ export class Conversation {
       if (turn.cancelled) return;
       switch (e.type) {
         case 'meta':
+          saveCustomer(e.detected);
           t.mark('retrieval-done');
           t.attr('lang', e.lang);
           t.attr('detected', e.detected);
@@ -168,6 +175,7 @@ export class Conversation {
     try {
       await this.deps.agent.call((api) => api.ask(t.id, { text, lang: requestLang }, Comlink.proxy(onEvent)));
     } catch (e) {
+      saveCustomer(requestLang ?? this.lastLang);
       const message = `Sorry, I could not answer that: ${(e as Error).message}`;
       t.fail('agent', (e as Error).message);
       if (bubble) bubble.fail(message);
