@@ -85,7 +85,6 @@ export class GroundedResponder implements Agent {
 
   /** The whole reply, synchronously: retrieval and tools take well under a millisecond. */
   respond(question: string, lang: Lang): Draft {
-    const retrieval = this.retriever.search(question);
     const slots = extractSlots(question);
     const intent = detectIntent(question, slots);
     if (intent.tool === 'emi') return this.emi(slots, lang);
@@ -93,7 +92,8 @@ export class GroundedResponder implements Agent {
       const filled = intent.perGram && slots.weightGrams === undefined ? { ...slots, weightGrams: 1 } : slots;
       return this.eligibility(filled, lang);
     }
-    return this.fromPassages(retrieval, lang);
+    // Searched only when no tool answers: retrieval is on every passage turn's critical path.
+    return this.fromPassages(this.retriever.search(question), lang);
   }
 
   private fromPassages(retrieval: Retrieval, lang: Lang): Draft {

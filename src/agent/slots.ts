@@ -55,7 +55,8 @@ const MULT = Object.keys(MULTIPLIERS).sort(byLengthDesc).join('|');
 const CURRENCY = '₹|rs\\.?|inr|rupees?|rupaye|rupaiye|rupay|रुपये|रुपए|रुपया|रु\\.?';
 // "₹2 lakh 50 thousand", "5 लाख रुपये", "rs. 50,000", "50000 rupees", "dedh lakh"
 const AMOUNT = new RegExp(
-  `(?:(${CURRENCY})\\s*)?${START}(${NUM})\\s*(?:(${MULT})(?!${L})(?:\\s*(${NUM})\\s*(${MULT})(?!${L}))?)?(?:\\s*(${CURRENCY})(?!${L}))?`,
+  // The lookbehind guards a bare number only: after "rs." the number may touch the dot ("rs.50000").
+  `(?:(${CURRENCY})\\s*|${START})(${NUM})\\s*(?:(${MULT})(?!${L})(?:\\s*(${NUM})\\s*(${MULT})(?!${L}))?)?(?:\\s*(${CURRENCY})(?!${L}))?`,
   'gu',
 );
 

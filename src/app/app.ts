@@ -11,6 +11,7 @@ import { VoiceLoop } from '../pipeline/voice-loop.ts';
 import { WorkerHost } from '../pipeline/worker-host.ts';
 import { openStore, type VoiceStore } from '../storage/db.ts';
 import type { SwMessage } from '../sw/messages.ts';
+import { DEFAULT_ESPEAK_OPTIONS } from '../speech/tts/espeak.ts';
 import { TelemetryStore } from '../telemetry/spans.ts';
 import type { AgentWorkerApi } from '../../workers/agent.worker.ts';
 import type { SttWorkerApi } from '../../workers/stt.worker.ts';
@@ -36,9 +37,10 @@ export async function startApp(mount: HTMLElement): Promise<void> {
 
   let store: VoiceStore | undefined;
   let storeError: string | undefined;
-  const resolvedMode = resolveConfig({ url: location.search }).config.mode;
+  // Mode and ring size decide how the store is opened, before the saved settings can be read from it.
+  const fromUrl = resolveConfig({ url: location.search }).config;
   try {
-    store = await openStore({ mode: resolvedMode, metricsCap: resolveConfig({ url: location.search }).config.telemetry.ringSize });
+    store = await openStore({ mode: fromUrl.mode, metricsCap: fromUrl.telemetry.ringSize });
   } catch (e) {
     storeError = (e as Error).message;
   }
@@ -54,7 +56,12 @@ export async function startApp(mount: HTMLElement): Promise<void> {
   const player = new PlaybackQueue();
 
   const agent = new WorkerHost<AgentWorkerApi>('agent', () => new Worker(new URL('../../workers/agent.worker.ts', import.meta.url), { type: 'module', name: 'agent' }), (api) => api.init(BUNDLE));
-  const tts = new WorkerHost<TtsWorkerApi>('speech synthesis', () => new Worker(new URL('../../workers/tts.worker.ts', import.meta.url), { type: 'module', name: 'tts' }), async (api) => void (await api.init(BUNDLE)));
+  const tts = new WorkerHost<TtsWorkerApi>('speech synthesis', () => new Worker(new URL('../../workers/tts.worker.ts', import.meta.url), { type: 'module', name: 'tts' }), async (api) =>
+    // The config holds multipliers of the voice's normal rate and pitch; eSpeak takes words a minute and 0–99.
+    void (await api.init(BUNDLE, {
+      rate: Math.round(DEFAULT_ESPEAK_OPTIONS.rate * config.tts.rate),
+      pitch: Math.min(99, Math.round(DEFAULT_ESPEAK_OPTIONS.pitch * config.tts.pitch)),
+    })));
   const stt = new WorkerHost<SttWorkerApi>('speech recognition', () => new Worker(new URL('../../workers/stt.worker.ts', import.meta.url), { type: 'module', name: 'stt' }), async (api) => void (await api.init(BUNDLE)));
   const vad = new WorkerHost<VadWorkerApi>('speech detection', () => new Worker(new URL('../../workers/vad.worker.ts', import.meta.url), { type: 'module', name: 'vad' }), async (api) => void (await api.init(BUNDLE, config.vad)));
 

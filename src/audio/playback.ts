@@ -68,6 +68,7 @@ export class PlaybackQueue {
     this.ctx.addEventListener('statechange', () => this.pump());
     this.unlockOnGesture();
     this.ready = (options.tap === false ? Promise.resolve() : this.startTap()).then(() => {
+      if (this.tapError) console.warn(this.tapError);
       this.isReady = true;
       this.pump();
     });

@@ -5,6 +5,7 @@
  * rejected (the lower layer's value stays), unknown keys are ignored. Each of those leaves a warning that
  * names the layer and the field, so the settings and diagnostics screens can show what was fixed.
  */
+import { DEFAULT_ENDPOINTER_CONFIG } from '../speech/vad/endpointer.ts';
 import type { Lang } from './lang.ts';
 
 export type AppMode = 'kiosk' | 'field' | 'rm';
@@ -75,12 +76,13 @@ export const DEFAULT_CONFIG: AppConfig = {
   language: 'auto',
   handsFree: true,
   idleResetMs: 0,
+  // The endpointer's own defaults, so the app, the CLI and the tests agree.
   vad: {
-    positiveSpeechThreshold: 0.5,
-    negativeSpeechThreshold: 0.35,
-    hangoverMs: 280,
-    preRollMs: 300,
-    minSpeechMs: 250,
+    positiveSpeechThreshold: DEFAULT_ENDPOINTER_CONFIG.positiveSpeechThreshold,
+    negativeSpeechThreshold: DEFAULT_ENDPOINTER_CONFIG.negativeSpeechThreshold,
+    hangoverMs: DEFAULT_ENDPOINTER_CONFIG.hangoverMs,
+    preRollMs: DEFAULT_ENDPOINTER_CONFIG.preRollMs,
+    minSpeechMs: DEFAULT_ENDPOINTER_CONFIG.minSpeechMs,
   },
   tts: { rate: 1, pitch: 1 },
   bargeIn: true,

@@ -9,7 +9,6 @@ import type { VadEvent } from '../speech/vad/index.ts';
 import { TurnTrace, type TelemetryStore } from '../telemetry/spans.ts';
 import type { SttWorkerApi } from '../../workers/stt.worker.ts';
 import type { VadWorkerApi } from '../../workers/vad.worker.ts';
-import { DEFAULT_BUNDLE_URL } from './bundle-url.ts';
 import type { Conversation } from './conversation.ts';
 import type { WorkerHost } from './worker-host.ts';
 
@@ -95,9 +94,12 @@ export class VoiceLoop {
   }
 
   private async open(): Promise<void> {
+    // The host's init loaded the model; this applies the endpointing settings in force now.
     const v = this.deps.config().vad;
-    await this.deps.vad.call((api) => api.init(DEFAULT_BUNDLE_URL, v));
-    await this.deps.vad.call((api) => api.reset());
+    await this.deps.vad.call(async (api) => {
+      await api.setConfig(v);
+      await api.reset();
+    });
     this.capture = await startCapture({ onFrame: (frame, index) => this.onFrame(frame, index) });
     this.deps.ui.listening(true);
   }

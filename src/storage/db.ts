@@ -71,7 +71,7 @@ export function toStorageError(err: unknown, action: string): StorageError {
     return new StorageError(
       'quota',
       `This device is out of storage space for the app, so it could not ${action}. ${NOTHING_LOST} ` +
-        'To free space, delete old conversations or unused model bundles on the Storage screen, then try again.',
+        'To free space, use "Clear data" at the top of the screen (or free space on the device), then try again.',
       { cause: err },
     );
   }
@@ -89,7 +89,7 @@ export function toStorageError(err: unknown, action: string): StorageError {
   return new StorageError(
     'failed',
     `Could not ${action} on this device (${detail}). ${NOTHING_LOST} ` +
-      'Reload the app; if it keeps happening, clear the app data on the Storage screen.',
+      'Reload the app; if it keeps happening, use "Clear data" at the top of the screen.',
     { cause: err },
   );
 }

@@ -6,6 +6,7 @@ describe('extractSlots', () => {
     // English
     ['EMI for 2 lakh at 12% for 12 months', { amount: 200000, ratePct: 12, tenureMonths: 12 }],
     ['Rs. 1,00,000 at 9.5 percent for 1 year', { amount: 100000, ratePct: 9.5, tenureMonths: 12 }],
+    ['emi for rs.50000 for 12 months', { amount: 50000, tenureMonths: 12 }],
     ['₹50,000 for 6 months', { amount: 50000, tenureMonths: 6 }],
     ['2 lakh 50 thousand over 24 months', { amount: 250000, tenureMonths: 24 }],
     ['a loan of 1.5 crore', { amount: 15000000 }],

@@ -110,7 +110,6 @@ export function prefixBeamSearch(m: LogProbs, opts: BeamSearchOptions): CtcHypot
     beams = [...next.values()];
     for (const b of beams) {
       b.rank = logAddExp(b.pb, b.pnb) + (booster && b.boost ? booster.bonus(b.boost) : 0);
-      b.best = -Infinity;
     }
     beams.sort((a, b) => b.rank - a.rank);
     if (beams.length > beamWidth) beams.length = beamWidth;

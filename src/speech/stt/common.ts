@@ -1,19 +1,19 @@
 /** Pieces the STT engines share: feature tensors, session checks, one-at-a-time runs, transcripts. */
 import { detectLanguage } from '../../agent/language.ts';
 import type { Vocabulary } from '../ctc/vocab.ts';
-import { computeFeatures } from '../features/mel.ts';
+import { computeFeatures, HOP_LENGTH, N_MELS, SAMPLE_RATE } from '../features/mel.ts';
 import { ort } from '../onnx.ts';
 import { SttUnavailableError, type TimedWord, type Transcript } from './engine.ts';
 
-export const SAMPLE_RATE = 16_000;
+export { SAMPLE_RATE };
 /** Feature hop: 10 ms at 16 kHz. */
-export const FEATURE_FRAME_MS = 10;
+export const FEATURE_FRAME_MS = (HOP_LENGTH / SAMPLE_RATE) * 1000;
 
 /** NeMo features as the encoder input pair: `audio_signal` float32 [1, 80, T] and `length` int64 [1]. */
 export function featureInputs(audio: Float32Array): { audio_signal: ort.Tensor; length: ort.Tensor; frames: number } {
   const f = computeFeatures(audio);
   return {
-    audio_signal: new ort.Tensor('float32', f.data, [1, 80, f.frames]),
+    audio_signal: new ort.Tensor('float32', f.data, [1, N_MELS, f.frames]),
     length: new ort.Tensor('int64', BigInt64Array.of(BigInt(f.frames)), [1]),
     frames: f.frames,
   };

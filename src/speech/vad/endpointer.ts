@@ -30,7 +30,7 @@ export interface EndpointerConfig {
 export const DEFAULT_ENDPOINTER_CONFIG: Readonly<EndpointerConfig> = {
   positiveSpeechThreshold: 0.5,
   negativeSpeechThreshold: 0.35,
-  hangoverMs: 300,
+  hangoverMs: 280,
   preRollMs: 300,
   postRollMs: 100,
   minSpeechMs: 250,

@@ -3,7 +3,7 @@
  * Isomorphic: the VAD worker and Node tests/CLI use the same class.
  */
 import type { BundleSource } from '../../bundles/source.ts';
-import { DEFAULT_ENDPOINTER_CONFIG, Endpointer, type EndpointerConfig, type VadEvent } from './endpointer.ts';
+import { Endpointer, type EndpointerConfig, type VadEvent } from './endpointer.ts';
 import { SileroVad, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './silero.ts';
 
 export { DEFAULT_ENDPOINTER_CONFIG, Endpointer, validateEndpointerConfig } from './endpointer.ts';
@@ -11,7 +11,6 @@ export type { EndpointerConfig, SpeechSegment, VadEvent } from './endpointer.ts'
 export { SileroVad, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './silero.ts';
 
 export type VadConfig = EndpointerConfig;
-export const DEFAULT_VAD_CONFIG = DEFAULT_ENDPOINTER_CONFIG;
 
 export interface VadFrameResult {
   /** Silero speech probability of this frame. */

@@ -14,7 +14,6 @@ const STATE_DIMS = [2, 1, 128];
 export class SileroVad {
   private state: ort.Tensor;
   private context = new Float32Array(CONTEXT_SAMPLES);
-  private readonly input = new Float32Array(CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
   private readonly sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
 
   private constructor(private readonly session: ort.InferenceSession) {
@@ -39,11 +38,12 @@ export class SileroVad {
     if (frame.length !== VAD_FRAME_SAMPLES) {
       throw new RangeError(`Silero VAD takes frames of ${VAD_FRAME_SAMPLES} samples at 16 kHz; got ${frame.length}.`);
     }
-    this.input.set(this.context, 0);
-    this.input.set(frame, CONTEXT_SAMPLES);
-    this.context = frame.slice(-CONTEXT_SAMPLES);
     // ort.Tensor wraps the array without copying, so every run gets its own.
-    const input = new ort.Tensor('float32', this.input.slice(), [1, this.input.length]);
+    const data = new Float32Array(CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+    data.set(this.context, 0);
+    data.set(frame, CONTEXT_SAMPLES);
+    this.context = frame.slice(-CONTEXT_SAMPLES);
+    const input = new ort.Tensor('float32', data, [1, data.length]);
     const out = await this.session.run({ input, state: this.state, sr: this.sr });
     const prob = out['output']?.data[0];
     const next = out['stateN'];
