@@ -1,0 +1,57 @@
+/** `voice-agent serve` as `npm start` runs it: a real process, a fresh data dir, JSON logs. Needs the built app (npm test builds it). */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_APP_DIR } from '../../server/app.ts';
+import { tempDir } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/voice-agent.mjs', import.meta.url));
+
+async function serveOnce(dataDir: string): Promise<{ logs: Array<Record<string, unknown>>; health: Record<string, unknown>; code: number | null }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 20_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /open (http:\/\/localhost:\d+)\//.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+  });
+  const health = (await (await fetch(`${url}/api/health`)).json()) as Record<string, unknown>;
+  const code = await new Promise<number | null>((resolve) => {
+    child.on('exit', (c) => resolve(c));
+    child.kill('SIGTERM');
+  });
+  const logs = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { logs, health, code };
+}
+
+describe.skipIf(!existsSync(join(DEFAULT_APP_DIR, 'index.html')))('voice-agent serve', () => {
+  it('initialises keys on a fresh data dir (and says so), logs JSON lines, serves health, stops cleanly', async () => {
+    const dir = await tempDir('va-serve-');
+    try {
+      const first = await serveOnce(join(dir, 'data'));
+      expect(first.code).toBe(0);
+      expect(first.health).toMatchObject({ status: 'ok', db: 'ok', blobs: 'ok', devices: 0 });
+      expect(first.logs.some((l) => /created new keys/.test(String(l.msg)))).toBe(true);
+      expect(first.logs.some((l) => (l.req as { url?: string } | undefined)?.url === '/api/health')).toBe(true);
+      const second = await serveOnce(join(dir, 'data'));
+      expect(second.logs.some((l) => /created new keys/.test(String(l.msg)))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
