@@ -7,6 +7,7 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { StoreSource, openBundleSource } from '../bundles/store-source.ts';
 import type { LargeAsset, SwMessage } from './messages.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
@@ -72,9 +73,82 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+/**
+ * `<scope>store/<id>/<version>/<path>`: a file of an installed bundle, decrypted and verified chunk by chunk
+ * from the device's store (never fetched from the network), so model runtimes that load by URL — WebLLM's
+ * weight shards — read exactly the bytes the signed manifest allows. Range requests are answered too.
+ */
+const STORE_PREFIX = new URL('store/', self.registration.scope).pathname;
+const storeSources = new Map<string, Promise<StoreSource>>();
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json', wasm: 'application/wasm', txt: 'text/plain; charset=utf-8', md: 'text/markdown; charset=utf-8',
+};
+
+function plain(status: number, message: string): Response {
+  return new Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+}
+
+function storeSource(id: string, version: string): Promise<StoreSource> {
+  const key = `${id}\n${version}`;
+  let s = storeSources.get(key);
+  if (!s) {
+    s = openBundleSource({ store: { id, version } }).then((src) => {
+      if (!(src instanceof StoreSource)) throw new Error('not a stored bundle');
+      return src;
+    });
+    storeSources.set(key, s);
+    // Not installed yet (or removed): ask the registry again next time.
+    s.catch(() => storeSources.delete(key));
+  }
+  return s;
+}
+
+async function fromStore(request: Request, url: URL): Promise<Response> {
+  const [id, version, ...rest] = url.pathname.slice(STORE_PREFIX.length).split('/').map(decodeURIComponent);
+  const path = rest.join('/');
+  if (!id || !version || !path) return plain(404, `Use ${STORE_PREFIX}<bundle id>/<version>/<file path>.`);
+  let source: StoreSource;
+  try {
+    source = await storeSource(id, version);
+  } catch (e) {
+    return plain(404, `Bundle "${id}" ${version} is not installed on this device (${(e as Error).message}). Open Models & Storage and check for updates.`);
+  }
+  let size: number;
+  try {
+    size = source.file(path).size;
+  } catch (e) {
+    return plain(404, (e as Error).message);
+  }
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPES[path.split('.').pop() ?? ''] ?? 'application/octet-stream',
+    'accept-ranges': 'bytes',
+    'cache-control': 'no-store',
+  };
+  const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.get('range') ?? '');
+  if (range && (range[1] || range[2])) {
+    // "a-b", "a-" or the last "-n" bytes.
+    const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+    const end = range[1] && range[2] ? Math.min(size, Number(range[2]) + 1) : size;
+    if (start >= size || end <= start) return new Response(null, { status: 416, headers: { 'content-range': `bytes */${size}` } });
+    headers['content-range'] = `bytes ${start}-${end - 1}/${size}`;
+    headers['content-length'] = String(end - start);
+    return new Response(source.stream(path, { start, end }), { status: 206, headers });
+  }
+  headers['content-length'] = String(size);
+  return new Response(source.stream(path), { status: 200, headers });
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith(STORE_PREFIX)) event.respondWith(fromStore(event.request, url));
+});
+
+self.addEventListener('fetch', (event) => {
+  const url = new URL(event.request.url);
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith(STORE_PREFIX)) return;
   if (!/\.(wasm|onnx|bin|json)$/.test(url.pathname) || url.pathname.endsWith(LARGE_LIST_URL)) return;
   event.respondWith(
     (async () => {

@@ -1,0 +1,237 @@
+/**
+ * Downloads one blob (one encrypted file) into the chunk store, resumably: `Range` from the last verified
+ * chunk with `If-Range` on the blob's strong ETag, every chunk verified (SHA-256 from the signed manifest,
+ * then the GCM tag; the plaintext is thrown away) BEFORE it is written, progress recorded as it goes, so a
+ * dropped connection, a killed server or a reload resumes where the verified data ends. Memory stays at a
+ * chunk or two whatever the file's size.
+ */
+import { checkChunkHash, chunkCount, encryptedChunkRange, openChunk } from '../chunks.ts';
+import type { BundleMetadata, ManifestFile } from '../metadata.ts';
+import { BundleError } from '../source.ts';
+import type { ChunkStore } from './chunk-store.ts';
+import { ChunkCutter } from './chunk-cutter.ts';
+import { httpError, SyncHttpError, type FetchLike } from './http.ts';
+import { backoffDelayMs } from './policy.ts';
+
+export interface BlobProgress {
+  /** Verified chunks stored so far (0 when nothing is). */
+  load(): Promise<number>;
+  save(verifiedChunks: number): Promise<void>;
+}
+
+export interface DownloadOptions {
+  url: string;
+  bundle: BundleMetadata;
+  file: ManifestFile;
+  key: CryptoKey;
+  store: ChunkStore;
+  progress: BlobProgress;
+  headers?: Record<string, string>;
+  fetch?: FetchLike;
+  /** Called with the number of newly verified bytes (and negative after a restart from 0). */
+  onBytes?: (delta: number) => void;
+  /** Tries in a row without progress before giving up (default 6). */
+  attempts?: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Records progress every this many chunks (default 4; always at the end and before a retry). */
+  saveEvery?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  signal?: AbortSignal;
+}
+
+export interface DownloadReport {
+  /** HTTP requests made. */
+  requests: number;
+  /** Body bytes received over the network. */
+  bytesReceived: number;
+  /** Chunk index the first request started at (0 = from scratch). */
+  resumedFromChunk: number;
+}
+
+/** A verification failure: the server (or someone on the way) sent bytes the signed manifest does not allow. */
+export class VerificationError extends BundleError {
+  override name = 'VerificationError';
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    }, { once: true });
+  });
+
+function contentRangeStart(value: string | null): number | undefined {
+  const m = /^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(value?.trim() ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> {
+  const { bundle, file, store } = o;
+  const fetchFn = o.fetch ?? ((u, i) => fetch(u, i));
+  const count = chunkCount(file.size, bundle.chunkSize);
+  if (count !== file.chunks.length) {
+    throw new VerificationError(`File "${file.path}" of bundle "${bundle.id}" lists ${file.chunks.length} chunks but its size needs ${count}. The manifest is malformed; re-publish the bundle.`);
+  }
+  const rangeStart = (i: number) => (i >= count ? file.encSize : encryptedChunkRange(file, bundle.chunkSize, i).start);
+  const saveEvery = Math.max(1, o.saveEvery ?? 4);
+  const maxAttempts = o.attempts ?? 6;
+  const sleep = o.sleep ?? ((ms: number) => defaultSleep(ms, o.signal));
+  const report: DownloadReport = { requests: 0, bytesReceived: 0, resumedFromChunk: 0 };
+
+  // Resume point: recorded progress, but never past what is really stored.
+  const stored = await store.storedLength(file.blob);
+  const recorded = await o.progress.load();
+  let verified = Math.min(recorded, count);
+  while (verified > 0 && rangeStart(verified) > stored) verified -= 1;
+  // Chunks stored after the last recorded progress were verified before they were written, but the app may
+  // have stopped mid-write: each is kept only if its bytes still match the signed hash.
+  while (verified < count && encryptedChunkRange(file, bundle.chunkSize, verified).end <= stored) {
+    const { start, end } = encryptedChunkRange(file, bundle.chunkSize, verified);
+    try {
+      await checkChunkHash(await store.readRange(file.blob, start, end), file, verified, bundle.id);
+    } catch {
+      break;
+    }
+    verified += 1;
+  }
+  if (stored !== rangeStart(verified)) await store.truncate(file.blob, rangeStart(verified));
+  report.resumedFromChunk = verified;
+
+  if (recorded !== verified) await o.progress.save(verified);
+  let saved = verified;
+  const save = async () => {
+    if (saved === verified) return;
+    await store.flush(file.blob);
+    await o.progress.save(verified);
+    saved = verified;
+  };
+
+  let failures = 0;
+  let restartedForRange = false;
+  try {
+    while (verified < count) {
+      o.signal?.throwIfAborted();
+      const before = verified;
+      try {
+        await fetchOnce();
+      } catch (e) {
+        await save();
+        // Only transport trouble is retried; bad data, a full disk or an abort end the download.
+        if (!(e instanceof SyncHttpError && e.retryable)) throw e;
+        failures = verified > before ? 1 : failures + 1;
+        if (failures >= maxAttempts) {
+          throw new SyncHttpError(
+            `Downloading "${file.path}" of bundle "${bundle.id}" ${bundle.version} failed ${failures} times in a row (${(e as Error).message}). ` +
+              'The verified part is kept; the download resumes at the next update check.',
+            e instanceof SyncHttpError ? e.status : 0,
+            e instanceof SyncHttpError ? e.code : 'network',
+            e instanceof SyncHttpError ? e.retryAfterSeconds : undefined,
+          );
+        }
+        const wait = backoffDelayMs(failures - 1, { baseMs: o.baseDelayMs ?? 500, maxMs: o.maxDelayMs ?? 30_000, random: o.random });
+        const retryAfterMs = e instanceof SyncHttpError && e.retryAfterSeconds ? e.retryAfterSeconds * 1000 : 0;
+        await sleep(Math.max(wait, Math.min(retryAfterMs, o.maxDelayMs ?? 30_000)));
+      }
+    }
+    await save();
+  } finally {
+    await store.close(file.blob).catch(() => undefined);
+  }
+  return report;
+
+  /** One HTTP request: reads, verifies and stores chunks until the body ends or fails. */
+  async function fetchOnce(): Promise<void> {
+    const start = rangeStart(verified);
+    const headers: Record<string, string> = { ...o.headers };
+    if (start > 0) {
+      // A bounded range: the client asks for, and reads, no more than the signed encrypted size.
+      headers.range = `bytes=${start}-${file.encSize - 1}`;
+      headers['if-range'] = `"${file.blob}"`;
+    }
+    report.requests += 1;
+    let res: Response;
+    try {
+      res = await fetchFn(o.url, { headers, cache: 'no-store', signal: o.signal });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new SyncHttpError(`no answer from ${new URL(o.url).origin}: ${(e as Error).message}`, 0, 'network');
+    }
+    if (res.status === 416 && !restartedForRange) {
+      // The server's blob is not as long as ours claims: start over from nothing, once.
+      await res.body?.cancel();
+      restartedForRange = true;
+      await restartFromZero();
+      throw new SyncHttpError('the server refused the range (416); starting again from the beginning', 0, 'range');
+    }
+    if (res.status !== 200 && res.status !== 206) throw await httpError(res, `send "${file.path}" of bundle "${bundle.id}"`);
+    if (res.status === 206 && contentRangeStart(res.headers.get('content-range')) !== start) {
+      await res.body?.cancel();
+      await restartFromZero();
+      throw new SyncHttpError('the server answered a different range; starting again from the beginning', 0, 'range');
+    }
+    if (res.status === 200 && start > 0) {
+      // The server ignored the range (or the blob changed, per If-Range): the body starts at byte 0.
+      await restartFromZero();
+    }
+    if (!res.body) throw new SyncHttpError('the answer had no body', 0, 'network');
+
+    const cutter = new ChunkCutter(file, bundle.chunkSize, verified);
+    const reader = res.body.getReader();
+    // Chunk i is verified and written while chunk i+1 arrives; never more than one in flight.
+    let inFlight: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        report.bytesReceived += value.byteLength;
+        for (const chunk of cutter.push(value)) {
+          await inFlight;
+          inFlight = storeChunk(chunk.index, chunk.offset, chunk.bytes);
+          // Awaited before the next chunk; this only keeps a failure from being reported as unhandled meanwhile.
+          inFlight.catch(() => undefined);
+        }
+        if (cutter.done) break;
+      }
+      await inFlight;
+    } catch (e) {
+      await inFlight.catch(() => undefined);
+      await reader.cancel().catch(() => undefined);
+      if (e instanceof BundleError || (e as Error).name === 'AbortError' || (e as Error).name === 'QuotaExceededError') throw e;
+      throw new SyncHttpError(`the connection dropped: ${(e as Error).message}`, 0, 'network');
+    }
+    if (cutter.done) {
+      await reader.cancel().catch(() => undefined);
+    } else {
+      throw new SyncHttpError(`the connection ended after ${report.bytesReceived} bytes, before the file was complete`, 0, 'network');
+    }
+  }
+
+  async function storeChunk(index: number, offset: number, bytes: Uint8Array): Promise<void> {
+    if (index !== verified) throw new Error(`chunk ${index} arrived while ${verified} was expected`);
+    try {
+      await openChunk(o.key, bytes, bundle, file, index);
+    } catch (e) {
+      throw new VerificationError(
+        `Chunk ${index} of "${file.path}" in bundle "${bundle.id}" ${bundle.version} failed verification (${(e as Error).message}). ` +
+          'It was not stored and nothing was installed; the bundle stays as it was. Tell IT: the server or the network is sending altered data.',
+      );
+    }
+    await store.writeChunk(file.blob, index, offset, bytes);
+    verified = index + 1;
+    o.onBytes?.(bytes.byteLength);
+    if (verified - saved >= saveEvery) await save();
+  }
+
+  async function restartFromZero(): Promise<void> {
+    const had = rangeStart(verified);
+    verified = 0;
+    saved = 0;
+    await store.truncate(file.blob, 0);
+    await o.progress.save(0);
+    if (had > 0) o.onBytes?.(-had);
+  }
+}

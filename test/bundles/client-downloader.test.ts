@@ -1,0 +1,199 @@
+/**
+ * The resumable, verifying downloader against a real HTTP server on localhost: resume with Range/If-Range,
+ * servers that ignore ranges or refuse them, dropped connections, tampered chunks, endless data.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryChunkStore } from '../../src/bundles/client/chunk-store.ts';
+import { downloadBlob, VerificationError, type DownloadOptions } from '../../src/bundles/client/downloader.ts';
+import { SyncHttpError } from '../../src/bundles/client/http.ts';
+import type { BundleMetadata, ManifestFile } from '../../src/bundles/metadata.ts';
+import { generateSigningKey } from '../../src/bundles/signing.ts';
+import { packPublic, randomBytes, serveBlobs, type BlobServer } from './client-helpers.ts';
+
+const CHUNK = 4096;
+const ENC_CHUNK = CHUNK + 28;
+let dir: string;
+let bundle: BundleMetadata;
+let file: ManifestFile;
+let key: CryptoKey;
+let blobBytes: Uint8Array;
+let server: BlobServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'va-dl-'));
+  const { key: publisher } = await generateSigningKey();
+  const packed = await packPublic(
+    { id: 'dl-test', kind: 'kb', version: '1.0.0', roles: { kb: 'data.bin' }, chunkSize: CHUNK, files: [{ path: 'data.bin', source: randomBytes(100_000) }] },
+    publisher,
+    dir,
+  );
+  bundle = packed.manifest.signed;
+  file = bundle.files[0]!;
+  key = packed.key;
+  blobBytes = new Uint8Array(await readFile(join(dir, file.blob)));
+  server = await serveBlobs(dir);
+});
+
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  server.faults = {};
+  server.requests.length = 0;
+  server.bytesSent = 0;
+});
+
+function setup(extra: Partial<DownloadOptions> = {}) {
+  const store = new MemoryChunkStore();
+  let verified = 0;
+  const saves: number[] = [];
+  const opts: DownloadOptions = {
+    url: `${server.url}/api/v1/blobs/${file.blob}`,
+    bundle, file, key, store,
+    progress: { load: async () => verified, save: async (n) => void saves.push((verified = n)) },
+    headers: { authorization: 'Bearer t0k' },
+    baseDelayMs: 5,
+    maxDelayMs: 20,
+    ...extra,
+  };
+  return { store, opts, saves, verified: () => verified, setVerified: (n: number) => (verified = n) };
+}
+
+async function stored(store: MemoryChunkStore): Promise<Uint8Array> {
+  return store.readRange(file.blob, 0, await store.storedLength(file.blob));
+}
+
+describe('downloadBlob', () => {
+  it('downloads, verifies and stores the blob exactly (ciphertext), recording progress as it goes', async () => {
+    const { store, opts, saves } = setup();
+    const report = await downloadBlob(opts);
+    expect(await stored(store)).toEqual(blobBytes);
+    expect(report).toMatchObject({ requests: 1, bytesReceived: file.encSize, resumedFromChunk: 0 });
+    expect(saves.at(-1)).toBe(file.chunks.length);
+    expect(saves.length).toBeGreaterThan(3);
+    expect(server.requests[0]).toMatchObject({ authorization: 'Bearer t0k', range: undefined });
+  });
+
+  it('resumes after a dropped connection from the last verified chunk, with Range and If-Range', async () => {
+    server.faults = { cutAfterBytes: 10 * ENC_CHUNK + 1000, cutRequests: 1 };
+    const { store, opts } = setup();
+    const report = await downloadBlob(opts);
+    expect(await stored(store)).toEqual(blobBytes);
+    expect(report.requests).toBe(2);
+    expect(server.requests[1]).toMatchObject({ range: `bytes=${10 * ENC_CHUNK}-${file.encSize - 1}`, ifRange: `"${file.blob}"` });
+    // Only the partial chunk in flight when the connection dropped is fetched twice.
+    expect(report.bytesReceived).toBe(file.encSize + 1000);
+  });
+
+  it('resumes in a later run (a reload or a killed server) from the recorded progress, cutting off a torn chunk', async () => {
+    server.faults = { cutAfterBytes: 7 * ENC_CHUNK + 500, cutRequests: 1 };
+    const first = setup({ attempts: 1 });
+    await expect(downloadBlob(first.opts)).rejects.toThrow(/failed 1 times in a row.*resumes at the next update check/);
+    expect(first.verified()).toBe(7);
+    // A torn write past the recorded progress (crash between write and record).
+    await first.store.writeChunk(file.blob, 7, 7 * ENC_CHUNK, blobBytes.subarray(7 * ENC_CHUNK, 7 * ENC_CHUNK + 100));
+    const sentBefore = server.bytesSent;
+    const report = await downloadBlob({ ...first.opts, attempts: 3 });
+    expect(report.resumedFromChunk).toBe(7);
+    expect(server.bytesSent - sentBefore).toBe(file.encSize - 7 * ENC_CHUNK);
+    expect(await stored(first.store)).toEqual(blobBytes);
+  });
+
+  it('keeps intact chunks stored after the last recorded progress, and cuts from the first damaged one', async () => {
+    const { store, opts, setVerified, verified } = setup();
+    for (let i = 0; i < 9; i++) await store.writeChunk(file.blob, i, i * ENC_CHUNK, blobBytes.slice(i * ENC_CHUNK, (i + 1) * ENC_CHUNK));
+    // Progress was recorded at 4; chunks 4..8 are stored, but chunk 7 was damaged (e.g. not flushed before a crash).
+    setVerified(4);
+    store.blobs.get(file.blob)![7]![10]! ^= 0xff;
+    const report = await downloadBlob(opts);
+    expect(report.resumedFromChunk).toBe(7);
+    expect(server.requests[0]?.range).toBe(`bytes=${7 * ENC_CHUNK}-${file.encSize - 1}`);
+    expect(await stored(store)).toEqual(blobBytes);
+    expect(verified()).toBe(file.chunks.length);
+  });
+
+  it('restarts cleanly from 0 when the server ignores the range (200)', async () => {
+    const { store, opts, setVerified } = setup();
+    await store.writeChunk(file.blob, 0, 0, blobBytes.subarray(0, ENC_CHUNK));
+    await store.writeChunk(file.blob, 1, ENC_CHUNK, blobBytes.subarray(ENC_CHUNK, 2 * ENC_CHUNK));
+    setVerified(2);
+    server.faults = { ignoreRange: true };
+    const deltas: number[] = [];
+    const report = await downloadBlob({ ...opts, onBytes: (d) => deltas.push(d) });
+    expect(server.requests[0]?.range).toBe(`bytes=${2 * ENC_CHUNK}-${file.encSize - 1}`);
+    expect(report.requests).toBe(1);
+    expect(deltas[0]).toBe(-2 * ENC_CHUNK);
+    expect(await stored(store)).toEqual(blobBytes);
+  });
+
+  it('starts over once when the server answers 416', async () => {
+    const { store, opts, setVerified } = setup();
+    await store.writeChunk(file.blob, 0, 0, blobBytes.subarray(0, ENC_CHUNK));
+    setVerified(1);
+    server.faults = { refuseRange: 1 };
+    const report = await downloadBlob(opts);
+    expect(report.requests).toBe(2);
+    expect(server.requests[1]?.range).toBeUndefined();
+    expect(await stored(store)).toEqual(blobBytes);
+  });
+
+  it('rejects a tampered chunk before storing it, keeping the verified chunks before it', async () => {
+    server.faults = { flipAt: 5 * ENC_CHUNK + 77 };
+    const { store, opts, verified } = setup();
+    const err = await downloadBlob(opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VerificationError);
+    expect((err as Error).message).toMatch(/Chunk 5 of "data.bin" in bundle "dl-test" 1.0.0 failed verification.*nothing was installed/);
+    expect(await store.storedLength(file.blob)).toBe(5 * ENC_CHUNK);
+    expect(verified()).toBe(5);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('never reads more than the signed encrypted size (endless data)', async () => {
+    server.faults = { extraBytes: 5_000_000, slow: { pieceBytes: 64 * 1024, pauseMs: 1 } };
+    const { store, opts } = setup();
+    const report = await downloadBlob(opts);
+    expect(await stored(store)).toEqual(blobBytes);
+    expect(report.bytesReceived).toBeLessThan(file.encSize + 200_000);
+  });
+
+  it('retries 503 with back-off and honours Retry-After; gives up after the bounded attempts', async () => {
+    server.faults = { failStatus: 503, failRequests: 2, retryAfter: '0' };
+    const ok = setup();
+    const report = await downloadBlob(ok.opts);
+    expect(report.requests).toBe(3);
+    expect(await stored(ok.store)).toEqual(blobBytes);
+
+    server.faults = { failStatus: 503, failRequests: 100 };
+    server.requests.length = 0;
+    const sleeps: number[] = [];
+    const failing = setup({ attempts: 4, sleep: async (ms) => void sleeps.push(ms), random: () => 1 });
+    const err = await downloadBlob(failing.opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyncHttpError);
+    expect((err as Error).message).toMatch(/failed 4 times in a row \(Injected HTTP 503\.\)/);
+    expect(server.requests).toHaveLength(4);
+    expect(sleeps).toEqual([5, 10, 20]);
+  });
+
+  it('does not retry what retrying cannot fix (404, 403) and passes the service message on', async () => {
+    const missing = setup({ url: `${server.url}/api/v1/blobs/${'f'.repeat(64)}` });
+    await expect(downloadBlob(missing.opts)).rejects.toThrow(/No blob f{64}\./);
+    expect(server.requests).toHaveLength(1);
+    server.faults = { failStatus: 403, failRequests: 1 };
+    const revoked = setup();
+    const err = await downloadBlob(revoked.opts).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 403, code: 'test_failure' });
+  });
+
+  it('stops when aborted', async () => {
+    server.faults = { slow: { pieceBytes: 4096, pauseMs: 20 } };
+    const ctl = new AbortController();
+    const { opts } = setup({ signal: ctl.signal });
+    setTimeout(() => ctl.abort(), 100);
+    await expect(downloadBlob(opts)).rejects.toThrow();
+  });
+});
