@@ -12,7 +12,8 @@ import type { LargeAsset } from '../src/sw/messages.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
-const LARGE = /\.(wasm|onnx|bin)$|^models\//;
+// Models are not cached here: they reach the device as bundles, installed into the verified store (src/bundles/client).
+const LARGE = /^(?!models\/).*\.(wasm|onnx|bin)$/;
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];

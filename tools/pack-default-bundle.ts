@@ -1,22 +1,46 @@
 /**
- * Packs the embedded default bundle in public/models/default: copies the models that npm packages ship
- * (Silero VAD v5 from @ricky0123/vad-web, eSpeak NG's wasm with its voices) next to the project's own
- * knowledge base, and writes manifest.json with each file's size and SHA-256.
- * Run by `npm run build:bundle` (part of `npm run build` and of the test set-up).
+ * Builds the embedded default bundles (run by `npm run build:bundle`, part of `npm run build` and `npm test`):
+ * 1. copies the models npm packages ship (Silero VAD v5 from @ricky0123/vad-web, eSpeak NG's wasm) next to the
+ *    project's own knowledge base and speech model in tools/default-bundle/, with a plain manifest.json that
+ *    Node's DirSource reads (CLI, unit tests);
+ * 2. packs them as four signed bundles (default-vad, -stt, -tts, -kb) into public/models/default/ in the same
+ *    format the sync service distributes (docs/bundle-format.md), so the app installs them through the same
+ *    download → verify → store path. They are public, so their key envelope carries the key in the clear.
+ * Re-packing is skipped when the inputs and the embedded publisher key are unchanged.
  */
-import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BundleKind, BundleMetadata } from '../src/bundles/metadata.ts';
 import { DEFAULT_BUNDLE_DIR } from '../src/bundles/node-source.ts';
+import { packToBlobDir, type PackedBundle } from '../src/bundles/node-pack.ts';
+import { generateSigningKey, importSigningKey, type PublicKeyInfo } from '../src/bundles/signing.ts';
 import { sha256Hex, type BundleManifest } from '../src/bundles/source.ts';
 
 const require = createRequire(import.meta.url);
 const pkgDir = (name: string) => dirname(require.resolve(`${name}/package.json`));
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const PACKED_DIR = join(ROOT, 'public/models/default');
+const KEY_FILE = join(ROOT, 'tools/.keys/embedded-publisher.json');
 
 const copies: Array<[from: string, to: string]> = [
   [join(pkgDir('@ricky0123/vad-web'), 'dist/silero_vad_v5.onnx'), 'vad/silero_vad_v5.onnx'],
   [join(pkgDir('espeak-ng'), 'dist/espeak-ng.wasm'), 'tts/espeak-ng.wasm'],
 ];
+
+/** The embedded bundles: one per kind, so a bank's bundle of a kind replaces just that part. */
+const EMBEDDED: Array<{ kind: BundleKind; role: string }> = [
+  { kind: 'vad', role: 'vad/silero_vad_v5.onnx' },
+  { kind: 'stt', role: 'stt/' },
+  { kind: 'tts', role: 'tts/espeak-ng.wasm' },
+  { kind: 'kb', role: 'kb/gold-loan.json' },
+];
+
+export interface EmbeddedIndex {
+  publisher: PublicKeyInfo;
+  bundles: PackedBundle[];
+}
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -28,7 +52,8 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-export async function packDefaultBundle(): Promise<BundleManifest> {
+/** The plain manifest of tools/default-bundle (all roles in one folder) for Node's DirSource. */
+async function writePlainManifest(version: string): Promise<BundleManifest> {
   for (const [from, to] of copies) {
     const dest = join(DEFAULT_BUNDLE_DIR, to);
     await mkdir(dirname(dest), { recursive: true });
@@ -40,23 +65,77 @@ export async function packDefaultBundle(): Promise<BundleManifest> {
     files.push({ path, size: (await stat(join(DEFAULT_BUNDLE_DIR, path))).size, sha256: await sha256Hex(bytes) });
   }
   const roles: Record<string, string> = { vad: 'vad/silero_vad_v5.onnx', tts: 'tts/espeak-ng.wasm', kb: 'kb/gold-loan.json' };
-  // Speech recognition is a folder of files (the engine is chosen by which files are there).
   if (files.some((f) => f.path.startsWith('stt/') && f.path.endsWith('.onnx'))) roles.stt = 'stt/';
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  const manifest: BundleManifest = {
-    id: 'default',
-    kind: 'default',
-    version: pkg.version,
-    languages: ['hi', 'en'],
-    roles,
-    files,
-  };
+  const manifest: BundleManifest = { id: 'default', kind: 'default', version, languages: ['hi', 'en'], roles, files };
   await writeFile(join(DEFAULT_BUNDLE_DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
+async function embeddedPublisher() {
+  try {
+    return await importSigningKey(JSON.parse(await readFile(KEY_FILE, 'utf8')) as JsonWebKey);
+  } catch {
+    // A fresh checkout gets its own key: the embedded bundles are as trusted as the app code they ship with.
+    const { key, privateJwk } = await generateSigningKey();
+    await mkdir(dirname(KEY_FILE), { recursive: true });
+    await writeFile(KEY_FILE, JSON.stringify(privateJwk), { mode: 0o600 });
+    return key;
+  }
+}
+
+async function readIndex(): Promise<EmbeddedIndex | undefined> {
+  try {
+    return JSON.parse(await readFile(join(PACKED_DIR, 'index.json'), 'utf8')) as EmbeddedIndex;
+  } catch {
+    return undefined;
+  }
+}
+
+function upToDate(index: EmbeddedIndex | undefined, plain: BundleManifest, keyPublic: string, version: string): boolean {
+  if (!index || index.publisher.public !== keyPublic || index.bundles.length !== EMBEDDED.length) return false;
+  const packed = new Map(index.bundles.flatMap((b) => b.manifest.signed.files.map((f) => [f.path, { f, v: b.manifest.signed.version }] as const)));
+  return plain.files.every((f) => packed.get(f.path)?.f.sha256 === f.sha256 && packed.get(f.path)?.v === version) && packed.size === plain.files.length;
+}
+
+export async function packDefaultBundle(): Promise<{ index: EmbeddedIndex; repacked: boolean }> {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const plain = await writePlainManifest(pkg.version);
+  const publisher = await embeddedPublisher();
+  const existing = await readIndex();
+  if (existing && upToDate(existing, plain, publisher.publicKey.public, pkg.version)) return { index: existing, repacked: false };
+
+  await rm(PACKED_DIR, { recursive: true, force: true });
+  const bundles: PackedBundle[] = [];
+  for (const { kind, role } of EMBEDDED) {
+    const prefix = `${kind}/`;
+    const files = plain.files.filter((f) => f.path.startsWith(prefix)).map((f) => ({ path: f.path, source: join(DEFAULT_BUNDLE_DIR, f.path) }));
+    if (!files.length) continue;
+    bundles.push(
+      await packToBlobDir(
+        {
+          id: `default-${kind}`,
+          kind,
+          version: pkg.version,
+          languages: kind === 'vad' ? [] : ['hi', 'en'],
+          minAppVersion: pkg.version,
+          roles: { [kind]: role },
+          files,
+        },
+        { publisher, recipient: 'none' },
+        join(PACKED_DIR, 'blobs'),
+      ),
+    );
+  }
+  const index: EmbeddedIndex = { publisher: publisher.publicKey, bundles };
+  await writeFile(join(PACKED_DIR, 'index.json'), JSON.stringify(index));
+  return { index, repacked: true };
+}
+
+export const embeddedSize = (m: BundleMetadata) => m.files.reduce((s, f) => s + f.encSize, 0);
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const m = await packDefaultBundle();
-  const total = m.files.reduce((s, f) => s + f.size, 0);
-  console.log(`default bundle: ${m.files.length} files, ${(total / 1e6).toFixed(1)} MB -> ${DEFAULT_BUNDLE_DIR}`);
+  const { index, repacked } = await packDefaultBundle();
+  const total = index.bundles.reduce((s, b) => s + embeddedSize(b.manifest.signed), 0);
+  const ids = index.bundles.map((b) => b.manifest.signed.id).join(', ');
+  console.log(`default bundles ${repacked ? 'packed' : 'up to date'}: ${ids}, ${(total / 1e6).toFixed(1)} MB -> ${PACKED_DIR}`);
 }

@@ -2,14 +2,15 @@
 import * as Comlink from 'comlink';
 import { createAgent } from '../src/agent/index.ts';
 import type { Agent, AgentEvent, AgentRequest } from '../src/agent/types.ts';
-import { FetchSource } from '../src/bundles/source.ts';
+import type { BundleRef } from '../src/bundles/client/status.ts';
+import { openBundleSource } from '../src/bundles/store-source.ts';
 
 let agent: Agent | undefined;
 const running = new Map<string, AbortController>();
 
 const api = {
-  async init(bundleBaseUrl: string): Promise<void> {
-    agent = await createAgent(await FetchSource.open(bundleBaseUrl));
+  async init(bundle: BundleRef): Promise<void> {
+    agent = await createAgent(await openBundleSource(bundle));
   },
   /** Streams one reply; `cancel(turnId)` stops it between sentences (barge-in). */
   async ask(turnId: string, req: AgentRequest, onEvent: (e: AgentEvent) => void): Promise<void> {

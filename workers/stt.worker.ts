@@ -1,17 +1,19 @@
 /** Thin worker: hosts the speech-to-text engine selected from the installed bundle. */
 import * as Comlink from 'comlink';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { FetchSource } from '../src/bundles/source.ts';
+import type { BundleRef } from '../src/bundles/client/status.ts';
+import { openBundleSource } from '../src/bundles/store-source.ts';
 import { configureOrtWasm } from '../src/speech/onnx.ts';
 import { BANK_TERMS } from '../src/speech/stt/bank-terms.ts';
-import { selectSttEngine, type SttEngine, type Transcript } from '../src/speech/stt/engine.ts';
+import { NoSttEngine, selectSttEngine, type SttEngine, type Transcript } from '../src/speech/stt/engine.ts';
 
 let engine: SttEngine | undefined;
 
 const api = {
-  async init(bundleBaseUrl: string): Promise<string> {
+  /** No bundle: no speech model is installed, and the engine says so (the app offers the text box). */
+  async init(bundle: BundleRef | undefined): Promise<string> {
     configureOrtWasm({ wasm: ortWasmUrl });
-    engine = await selectSttEngine(await FetchSource.open(bundleBaseUrl));
+    engine = bundle ? await selectSttEngine(await openBundleSource(bundle)) : new NoSttEngine();
     return engine.name;
   },
   /**

@@ -1,6 +1,7 @@
 /** Text-to-speech worker: eSpeak NG from the bundle, PCM handed to the main thread without copying. */
 import * as Comlink from 'comlink';
-import { FetchSource } from '../src/bundles/source.ts';
+import type { BundleRef } from '../src/bundles/client/status.ts';
+import { openBundleSource } from '../src/bundles/store-source.ts';
 import type { Lang } from '../src/config/lang.ts';
 import type { PcmChunk } from '../src/speech/tts-types.ts';
 import { EspeakTts, TtsError, type EspeakOptions } from '../src/speech/tts/espeak.ts';
@@ -8,14 +9,14 @@ import { EspeakTts, TtsError, type EspeakOptions } from '../src/speech/tts/espea
 let engine: Promise<EspeakTts> | undefined;
 
 const api = {
-  /** Opens the bundle at `bundleBaseUrl` (e.g. "/models/default/") and starts the warm engine. */
-  async init(bundleBaseUrl: string, options: Partial<EspeakOptions> = {}): Promise<void> {
-    engine = FetchSource.open(bundleBaseUrl).then((source) => EspeakTts.fromBundle(source, options));
+  /** Opens the installed bundle and starts the warm engine. */
+  async init(bundle: BundleRef, options: Partial<EspeakOptions> = {}): Promise<void> {
+    engine = openBundleSource(bundle).then((source) => EspeakTts.fromBundle(source, options));
     await engine;
   },
 
   async synthesize(text: string, lang: Lang | string): Promise<PcmChunk> {
-    if (!engine) throw new TtsError('The speech worker was used before init(); call init(bundleBaseUrl) first.');
+    if (!engine) throw new TtsError('The speech worker was used before init(); call init(bundle) first.');
     const pcm = await (await engine).synthesize(text, lang);
     return Comlink.transfer(pcm, [pcm.samples.buffer]);
   },

@@ -1,7 +1,8 @@
 /** Thin worker: hosts the VAD engine (Silero v5 + endpointing) on the capture frames. */
 import * as Comlink from 'comlink';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { FetchSource } from '../src/bundles/source.ts';
+import type { BundleRef } from '../src/bundles/client/status.ts';
+import { openBundleSource } from '../src/bundles/store-source.ts';
 import { configureOrtWasm } from '../src/speech/onnx.ts';
 import { VadEngine, type VadConfig, type VadFrameResult } from '../src/speech/vad/index.ts';
 
@@ -19,10 +20,10 @@ const withAudioTransferred = <T>(value: T, events: VadEvents): T =>
   Comlink.transfer(value, events.flatMap((e) => (e.type === 'speech-end' ? [e.segment.audio.buffer as ArrayBuffer] : [])));
 
 const api = {
-  async init(bundleBaseUrl: string, config: Partial<VadConfig> = {}): Promise<VadConfig> {
+  async init(bundle: BundleRef, config: Partial<VadConfig> = {}): Promise<VadConfig> {
     if (!engine) {
       configureOrtWasm({ wasm: ortWasmUrl });
-      engine = await VadEngine.create(await FetchSource.open(bundleBaseUrl), config);
+      engine = await VadEngine.create(await openBundleSource(bundle), config);
     } else engine.setConfig(config);
     return { ...engine.config };
   },

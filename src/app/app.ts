@@ -6,9 +6,9 @@ import { Workbox } from 'workbox-window';
 import { PlaybackQueue } from '../audio/playback.ts';
 import { resolveConfig, type AppConfig } from '../config/config.ts';
 import { Conversation, InputError } from '../pipeline/conversation.ts';
-import { DEFAULT_BUNDLE_URL } from '../pipeline/bundle-url.ts';
 import { VoiceLoop } from '../pipeline/voice-loop.ts';
 import { WorkerHost } from '../pipeline/worker-host.ts';
+import type { BundleKind } from '../bundles/metadata.ts';
 import { openStore, type VoiceStore } from '../storage/db.ts';
 import type { SwMessage } from '../sw/messages.ts';
 import { DEFAULT_ESPEAK_OPTIONS } from '../speech/tts/espeak.ts';
@@ -18,10 +18,9 @@ import type { SttWorkerApi } from '../../workers/stt.worker.ts';
 import type { TtsWorkerApi } from '../../workers/tts.worker.ts';
 import type { VadWorkerApi } from '../../workers/vad.worker.ts';
 import { renderDiagnostics } from './diagnostics.ts';
+import { startSync, type SyncWiring } from './sync.ts';
 import { ConversationView } from './view.ts';
 import { exposeTestHooks } from './test-hooks.ts';
-
-const BUNDLE = DEFAULT_BUNDLE_URL;
 
 function checkPlatform(): string | null {
   if (typeof WebAssembly !== 'object') {
@@ -55,15 +54,24 @@ export async function startApp(mount: HTMLElement): Promise<void> {
   let conversationId = crypto.randomUUID();
   const player = new PlaybackQueue();
 
-  const agent = new WorkerHost<AgentWorkerApi>('agent', () => new Worker(new URL('../../workers/agent.worker.ts', import.meta.url), { type: 'module', name: 'agent' }), (api) => api.init(BUNDLE));
+  // Which installed bundle each engine loads: set once the sync worker has installed (or found) them.
+  let sync: SyncWiring | undefined;
+  const source = (kind: BundleKind) => {
+    const ref = sync?.sources[kind];
+    if (!ref) throw new Error(`No ${kind} model is installed on this device. Open Models & storage to see why, then reload.`);
+    return ref;
+  };
+  const agent = new WorkerHost<AgentWorkerApi>('agent', () => new Worker(new URL('../../workers/agent.worker.ts', import.meta.url), { type: 'module', name: 'agent' }), (api) => api.init(source('kb')));
   const tts = new WorkerHost<TtsWorkerApi>('speech synthesis', () => new Worker(new URL('../../workers/tts.worker.ts', import.meta.url), { type: 'module', name: 'tts' }), async (api) =>
     // The config holds multipliers of the voice's normal rate and pitch; eSpeak takes words a minute and 0–99.
-    void (await api.init(BUNDLE, {
+    void (await api.init(source('tts'), {
       rate: Math.round(DEFAULT_ESPEAK_OPTIONS.rate * config.tts.rate),
       pitch: Math.min(99, Math.round(DEFAULT_ESPEAK_OPTIONS.pitch * config.tts.pitch)),
     })));
-  const stt = new WorkerHost<SttWorkerApi>('speech recognition', () => new Worker(new URL('../../workers/stt.worker.ts', import.meta.url), { type: 'module', name: 'stt' }), async (api) => void (await api.init(BUNDLE)));
-  const vad = new WorkerHost<VadWorkerApi>('speech detection', () => new Worker(new URL('../../workers/vad.worker.ts', import.meta.url), { type: 'module', name: 'vad' }), async (api) => void (await api.init(BUNDLE, config.vad)));
+  // No speech-recognition bundle is a supported state: the STT worker then says so and offers the text box.
+  const stt = new WorkerHost<SttWorkerApi>('speech recognition', () => new Worker(new URL('../../workers/stt.worker.ts', import.meta.url), { type: 'module', name: 'stt' }), async (api) => void (await api.init(sync?.sources.stt)));
+  const vad = new WorkerHost<VadWorkerApi>('speech detection', () => new Worker(new URL('../../workers/vad.worker.ts', import.meta.url), { type: 'module', name: 'vad' }), async (api) => void (await api.init(source('vad'), config.vad)));
+  const hostOf: Partial<Record<BundleKind, WorkerHost<unknown>>> = { kb: agent, tts, stt, vad } as Partial<Record<BundleKind, WorkerHost<unknown>>>;
 
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const view: ConversationView = new ConversationView(mount, config.mode, {
@@ -181,7 +189,17 @@ export async function startApp(mount: HTMLElement): Promise<void> {
     }, config.idleResetMs);
   }
 
-  // Load the models before the first question so the first answer is as quick as the rest.
+  // Install (or find) the models, then load them before the first question so the first answer is as quick as the rest.
+  view.setOffline('Installing models…', false);
+  try {
+    sync = await startSync(view);
+    sync.onSourcesChanged = (kinds) => {
+      // A newer bundle was switched on (or rolled back): the engine reloads after any turn in progress.
+      for (const kind of kinds) void hostOf[kind]?.reload().then(() => hostOf[kind]?.ready()).catch(() => undefined);
+    };
+  } catch (e) {
+    view.showError(`The models could not be installed on this device: ${(e as Error).message}`);
+  }
   view.setOffline('Loading models…', false);
   const warm = Promise.all([agent.ready(), tts.ready(), stt.ready()]);
   const registration = registerServiceWorker(view);
@@ -189,7 +207,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
   if (config.ui.attractScreen) view.showAttract(true);
   armIdleReset();
   if (config.handsFree && !config.ui.attractScreen) void startListening(true);
-  exposeTestHooks({ conversation, voice, player, telemetry, store, config: () => config, registration, agent, tts, stt, vad });
+  exposeTestHooks({ conversation, voice, player, telemetry, store, config: () => config, registration, agent, tts, stt, vad, sync: () => sync });
 }
 
 function registerServiceWorker(view: ConversationView): Promise<boolean> {

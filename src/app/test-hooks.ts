@@ -10,6 +10,7 @@ import type { VoiceStore } from '../storage/db.ts';
 import type { TelemetryStore } from '../telemetry/spans.ts';
 import type { SttWorkerApi } from '../../workers/stt.worker.ts';
 import type { WorkerHost } from '../pipeline/worker-host.ts';
+import type { SyncWiring } from './sync.ts';
 
 interface Restartable {
   readonly restarts: number;
@@ -28,6 +29,7 @@ export interface TestHookDeps {
   tts: Restartable;
   stt: WorkerHost<SttWorkerApi>;
   vad: Restartable;
+  sync: () => SyncWiring | undefined;
 }
 
 export type TestHooks = ReturnType<typeof createHooks>;
@@ -56,5 +58,9 @@ function createHooks(d: TestHookDeps) {
     restarts: () => ({ agent: d.agent.restarts, tts: d.tts.restarts, stt: d.stt.restarts, vad: d.vad.restarts }),
     /** Simulates a crashed worker, to check that the next turn restarts it. */
     killWorker: (name: 'agent' | 'tts' | 'stt' | 'vad') => d[name].kill('killed by test'),
+    /** The sync worker's status (installed bundles, downloads, enrolment) and the bundles the engines load. */
+    syncStatus: () => d.sync()?.status(),
+    activeSources: () => d.sync()?.sources,
+    checkForUpdates: () => d.sync()?.host.call((api) => api.checkNow()),
   };
 }

@@ -51,6 +51,9 @@ export class ConversationView {
   private readonly suggestions: HTMLElement;
   readonly diagnostics: HTMLElement;
   private readonly diagPanel: HTMLElement;
+  /** Where the Models & Storage screen mounts (src/app/models-screen.ts). */
+  readonly models: HTMLElement;
+  private readonly modelsPanel: HTMLElement;
   private readonly attract: HTMLElement;
   private partialBubble?: HTMLLIElement;
   private readonly handsFree: HTMLInputElement;
@@ -63,6 +66,7 @@ export class ConversationView {
     this.langSelect.addEventListener('change', () => h.onLanguage(this.langSelect.value as 'auto' | 'hi' | 'en'));
     this.offline = el('span', { class: 'badge', id: 'offline-status' }, 'Preparing offline use…');
     const diagBtn = el('button', { class: 'ghost', id: 'diagnostics-toggle', type: 'button', 'aria-expanded': 'false' }, 'Diagnostics');
+    const modelsBtn = el('button', { class: 'ghost', id: 'models-toggle', type: 'button', 'aria-expanded': 'false' }, 'Models & storage');
     const clearBtn = el('button', { class: 'ghost', id: 'clear-all', type: 'button' }, 'Clear data');
     clearBtn.addEventListener('click', () => {
       if (confirm('Delete all saved conversations and settings from this device?')) h.onClearAll();
@@ -72,7 +76,7 @@ export class ConversationView {
       el('div', { class: 'brand' },
         el('img', { src: '/icons/icon.svg', alt: '', width: '40', height: '40' }),
         el('div', {}, el('h1', {}, 'Gold Loan Assistant'), el('p', { class: 'sub' }, 'Sahyadri Gramin Bank · fictional demo'))),
-      el('div', { class: 'tools' }, this.offline, this.langSelect, diagBtn, clearBtn));
+      el('div', { class: 'tools' }, this.offline, this.langSelect, modelsBtn, diagBtn, clearBtn));
 
     this.banner = el('div', { class: 'banner', role: 'alert', hidden: '' });
     this.messages = el('ol', { class: 'messages', id: 'messages', 'aria-label': 'Conversation' });
@@ -110,15 +114,9 @@ export class ConversationView {
       el('p', { class: 'privacy' }, 'Your voice is processed on this device. Personal numbers are masked before anything is saved.'));
 
     this.diagnostics = el('div', { id: 'diagnostics' });
-    const closeDiag = el('button', { type: 'button', class: 'close', id: 'diagnostics-close' }, 'Close');
-    this.diagPanel = el('aside', { class: 'panel', id: 'diagnostics-panel', hidden: '', 'aria-label': 'Diagnostics' },
-      el('div', { class: 'panel-head' }, el('h2', {}, 'Diagnostics'), closeDiag), this.diagnostics);
-    const toggleDiag = (open: boolean) => {
-      this.diagPanel.hidden = !open;
-      diagBtn.setAttribute('aria-expanded', String(open));
-    };
-    diagBtn.addEventListener('click', () => toggleDiag(this.diagPanel.hidden === true));
-    closeDiag.addEventListener('click', () => toggleDiag(false));
+    this.diagPanel = this.sidePanel('diagnostics', 'Diagnostics', this.diagnostics, diagBtn);
+    this.models = el('div', { id: 'models-mount' });
+    this.modelsPanel = this.sidePanel('models', 'Models & storage', this.models, modelsBtn);
 
     this.attract = el('div', { class: 'attract', id: 'attract', hidden: '' },
       el('img', { src: '/icons/icon.svg', alt: '', width: '120', height: '120' }),
@@ -131,7 +129,7 @@ export class ConversationView {
     });
 
     this.root = el('div', { class: 'shell' }, header, this.banner,
-      el('main', { class: 'conversation' }, welcome, this.messages), dock, this.diagPanel, this.attract);
+      el('main', { class: 'conversation' }, welcome, this.messages), dock, this.diagPanel, this.modelsPanel, this.attract);
     mount.replaceChildren(this.root);
     for (const ev of ['pointerdown', 'keydown'] as const) this.root.addEventListener(ev, () => h.onInteraction(), { passive: true });
   }
@@ -146,9 +144,25 @@ export class ConversationView {
     this.talk.classList.toggle('active', state === 'listening');
   }
 
-  /** Kiosks hide the diagnostics from customers; staff open them with ?ui.showDiagnostics=1. */
+  /** A side panel (diagnostics, models) opened and closed by its toolbar button; one open at a time. */
+  private sidePanel(id: string, title: string, body: HTMLElement, button: HTMLButtonElement): HTMLElement {
+    const close = el('button', { type: 'button', class: 'close', id: `${id}-close` }, 'Close');
+    const panel = el('aside', { class: 'panel', id: `${id}-panel`, hidden: '', 'aria-label': title },
+      el('div', { class: 'panel-head' }, el('h2', {}, title), close), body);
+    const toggle = (open: boolean) => {
+      if (open) for (const other of this.root.querySelectorAll<HTMLElement>('.panel')) other.hidden = other !== panel;
+      panel.hidden = !open;
+      button.setAttribute('aria-expanded', String(open));
+    };
+    button.addEventListener('click', () => toggle(panel.hidden === true));
+    close.addEventListener('click', () => toggle(false));
+    return panel;
+  }
+
+  /** Kiosks hide staff tools (diagnostics, models & storage) from customers; staff open them with ?ui.showDiagnostics=1. */
   allowDiagnostics(on: boolean): void {
     this.root.querySelector<HTMLElement>('#diagnostics-toggle')!.hidden = !on;
+    this.root.querySelector<HTMLElement>('#models-toggle')!.hidden = !on;
   }
 
   setHandsFree(on: boolean): void {

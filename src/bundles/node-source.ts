@@ -20,6 +20,6 @@ export class DirSource extends VerifyingSource {
   }
 }
 
-/** The embedded default bundle in this checkout (public/models/default). */
-export const DEFAULT_BUNDLE_DIR = resolve(fileURLToPath(new URL('../../public/models/default', import.meta.url)));
+/** The embedded default bundle in this checkout (tools/default-bundle: the sources of the embedded default bundles, unpacked). */
+export const DEFAULT_BUNDLE_DIR = resolve(fileURLToPath(new URL('../../tools/default-bundle', import.meta.url)));
 export const openDefaultBundle = () => DirSource.open(DEFAULT_BUNDLE_DIR);

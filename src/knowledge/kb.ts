@@ -1,4 +1,4 @@
-/** The knowledge-base file format (public/models/default/kb/gold-loan.json and bundles from the sync service). */
+/** The knowledge-base file format (tools/default-bundle/kb/gold-loan.json and bundles from the sync service). */
 import type { Lang } from '../config/lang.ts';
 
 export interface Passage {

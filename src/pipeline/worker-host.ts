@@ -48,6 +48,20 @@ export class WorkerHost<T> {
     return this.track(this.ready().then(fn));
   }
 
+  /**
+   * Starts a fresh worker for the next call, quietly (a newer model was installed). Calls in flight finish on
+   * the old worker first, so a reply is never cut off by an update.
+   */
+  async reload(): Promise<void> {
+    const old = this.worker;
+    if (!old) return;
+    while (this.inFlight.size > 0 && this.worker === old) await new Promise((r) => setTimeout(r, 100));
+    if (this.worker !== old) return;
+    this.worker = undefined;
+    this.remote = undefined;
+    old.terminate();
+  }
+
   /** Ends the worker as if it had crashed (used when a call must be abandoned). */
   kill(reason = 'stopped'): void {
     if (this.worker) this.died(this.worker, reason);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes public/models/default/stt/MODEL_CARD.md from the figures train.py measured (tools/stt/.cache/eval.json).
+"""Writes tools/default-bundle/stt/MODEL_CARD.md from the figures train.py measured (tools/stt/.cache/eval.json).
 
     /usr/bin/python3 tools/stt/model_card.py [eval.json] [MODEL_CARD.md]
 """

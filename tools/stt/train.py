@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Train the embedded default speech model (public/models/default/stt/) end to end, within a time budget.
+"""Train the embedded default speech model (tools/default-bundle/stt/) end to end, within a time budget.
 
     /usr/bin/python3 tools/stt/train.py                # full run: ~55 minutes on 2 cores
     /usr/bin/python3 tools/stt/train.py --smoke        # ~3 minutes: tiny corpus, few steps, exported to
@@ -53,14 +53,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--layers", type=int, default=6)
     p.add_argument("--max-frames", type=int, default=12000, help="feature frames per batch (B × Tmax)")
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--out", help="model folder (default public/models/default/stt; with --smoke tools/stt/.cache/smoke)")
+    p.add_argument("--out", help="model folder (default tools/default-bundle/stt; with --smoke tools/stt/.cache/smoke)")
     p.add_argument("--cache", default=os.path.join(HERE, ".cache"))
     p.add_argument("--smoke", action="store_true", help="3-minute end-to-end check (small corpus, few steps)")
     a = p.parse_args()
     if a.smoke:
         a.minutes, a.train_utts, a.dev_per_lang, a.test_per_lang = min(a.minutes, 3.0), 600, 10, 10
     if a.out is None:  # a smoke run never overwrites the shipped model
-        a.out = os.path.join(a.cache, "smoke") if a.smoke else os.path.join(ROOT, "public", "models", "default", "stt")
+        a.out = os.path.join(a.cache, "smoke") if a.smoke else os.path.join(ROOT, "tools", "default-bundle", "stt")
     return a
 
 

@@ -19,7 +19,7 @@ interface VerifyCase {
   logprobs: number[];
 }
 
-const modelPath = process.argv[2] ?? 'public/models/default/stt/model.onnx';
+const modelPath = process.argv[2] ?? 'tools/default-bundle/stt/model.onnx';
 const casePath = process.argv[3] ?? 'tools/stt/.cache/verify.json';
 const c = JSON.parse(await readFile(casePath, 'utf8')) as VerifyCase;
 const session = await createSession(new Uint8Array(await readFile(modelPath)), 'default speech');

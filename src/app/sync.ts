@@ -1,0 +1,87 @@
+/**
+ * Wires the sync worker into the app: installs the embedded default bundles through the verified store
+ * (the same path as the bank's bundles), tells the engine workers which installed bundle to load, reloads an
+ * engine when a newer bundle of its kind is switched on, and feeds the Models & Storage screen.
+ */
+import * as Comlink from 'comlink';
+import { version as APP_VERSION } from '../../package.json';
+import type { BundleRef, SyncStatus } from '../bundles/client/status.ts';
+import type { BundleKind } from '../bundles/metadata.ts';
+import { WorkerHost } from '../pipeline/worker-host.ts';
+import type { SyncInitOptions, SyncWorkerApi } from '../../workers/sync.worker.ts';
+import { formatBytes, ModelsScreen } from './models-screen.ts';
+import type { ConversationView } from './view.ts';
+
+export type ActiveSources = Partial<Record<BundleKind, BundleRef>>;
+
+export interface SyncWiring {
+  host: WorkerHost<SyncWorkerApi>;
+  sources: ActiveSources;
+  status(): SyncStatus | undefined;
+  /** Called with the kinds whose active bundle changed (after an update or a rollback). */
+  onSourcesChanged?: (changed: BundleKind[], sources: ActiveSources) => void;
+}
+
+const EMBEDDED_URL = `${import.meta.env.BASE_URL}models/default/`;
+const sameRef = (a?: BundleRef, b?: BundleRef) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Test and support knobs from the URL (`?sync.backend=indexeddb`), never needed in normal use. */
+function initOptions(): SyncInitOptions {
+  const q = new URLSearchParams(location.search);
+  const backend = q.get('sync.backend');
+  const quota = Number(q.get('sync.quotaCapBytes'));
+  return {
+    appVersion: APP_VERSION,
+    backend: backend === 'indexeddb' || backend === 'opfs' ? backend : undefined,
+    quotaCapBytes: quota > 0 ? quota : undefined,
+  };
+}
+
+export async function startSync(view: ConversationView): Promise<SyncWiring> {
+  const host = new WorkerHost<SyncWorkerApi>(
+    'model store',
+    () => new Worker(new URL('../../workers/sync.worker.ts', import.meta.url), { type: 'module', name: 'sync' }),
+    async (api) => void (await api.init(initOptions())),
+  );
+  const screen = new ModelsScreen({
+    enrol: async (server, code, label) => void (await host.call((api) => api.enrol(server, code, label || undefined))),
+    checkNow: async () => {
+      const r = await host.call((api) => api.checkNow());
+      if (!r.ok && r.message) throw new Error(r.message);
+    },
+    rollback: async (id) => void (await host.call((api) => api.rollback(id))),
+  });
+  view.models.replaceChildren(screen.body);
+
+  let last: SyncStatus | undefined;
+  const wiring: SyncWiring = { host, sources: {}, status: () => last };
+  let refreshing = Promise.resolve();
+  const refreshSources = () => {
+    refreshing = refreshing.then(async () => {
+      const next = await host.call((api) => api.activeSources());
+      const changed = (Object.keys({ ...next, ...wiring.sources }) as BundleKind[]).filter((k) => !sameRef(next[k], wiring.sources[k]));
+      wiring.sources = next;
+      if (changed.length) wiring.onSourcesChanged?.(changed, next);
+    }).catch(() => undefined);
+  };
+  const onStatus = (s: SyncStatus) => {
+    const activeBefore = last?.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
+    last = s;
+    screen.render(s);
+    const d = s.downloads[0];
+    if (d) view.setOffline(`Installing models: ${Math.round((100 * d.doneBytes) / Math.max(1, d.totalBytes))}% of ${formatBytes(d.totalBytes)}`, false);
+    const activeNow = s.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
+    if (activeBefore !== undefined && activeBefore !== activeNow) refreshSources();
+  };
+  onStatus(await host.call((api) => api.status()));
+  await host.call((api) => api.subscribe(Comlink.proxy(onStatus)));
+
+  // Ask the browser not to evict the models under storage pressure (only a page may ask, not a worker).
+  void navigator.storage?.persist?.().catch(() => false);
+  const embedded = await host.call((api) => api.installEmbedded(EMBEDDED_URL));
+  if (embedded.failed.length) {
+    view.showError(`Some built-in models could not be installed: ${embedded.failed.map((f) => f.message).join(' ')}`);
+  }
+  wiring.sources = await host.call((api) => api.activeSources());
+  return wiring;
+}
