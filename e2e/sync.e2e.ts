@@ -128,6 +128,9 @@ describe('sync client in Chromium', () => {
     expect(whole).toMatchObject({ status: 200, size: 300_000, sha256: sha(kb('1.0.0')) });
     const part = await page.evaluate(() => t.fetchHash('/store/gold-kb/1.0.0/kb/data.bin', 'bytes=5000-140000'));
     expect(part).toMatchObject({ status: 206, size: 135_001, sha256: sha(kb('1.0.0').subarray(5000, 140_001)), contentRange: 'bytes 5000-140000/300000' });
+    // WebLLM asks for "<folder>/resolve/main/<file>" (src/bundles/webllm.ts): the same verified bytes.
+    const webllmStyle = await page.evaluate(() => t.fetchHash('/store/gold-kb/1.0.0/kb/resolve/main/data.bin'));
+    expect(webllmStyle).toMatchObject({ status: 200, size: 300_000, sha256: sha(kb('1.0.0')) });
     const missing = await page.evaluate(() => t.fetchHash('/store/gold-kb/9.9.9/kb/data.bin'));
     expect(missing.status).toBe(404);
     expect(missing.text).toMatch(/Bundle "gold-kb" 9.9.9 is not installed on this device/);

@@ -8,6 +8,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { StoreSource, openBundleSource } from '../bundles/store-source.ts';
+import { storeRequestPath } from '../bundles/webllm.ts';
 import type { LargeAsset, SwMessage } from './messages.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
@@ -106,14 +107,16 @@ function storeSource(id: string, version: string): Promise<StoreSource> {
 
 async function fromStore(request: Request, url: URL): Promise<Response> {
   const [id, version, ...rest] = url.pathname.slice(STORE_PREFIX.length).split('/').map(decodeURIComponent);
-  const path = rest.join('/');
-  if (!id || !version || !path) return plain(404, `Use ${STORE_PREFIX}<bundle id>/<version>/<file path>.`);
+  const requested = rest.join('/');
+  if (!id || !version || !requested) return plain(404, `Use ${STORE_PREFIX}<bundle id>/<version>/<file path>.`);
   let source: StoreSource;
   try {
     source = await storeSource(id, version);
   } catch (e) {
     return plain(404, `Bundle "${id}" ${version} is not installed on this device (${(e as Error).message}). Open Models & Storage and check for updates.`);
   }
+  // WebLLM asks for "<folder>/resolve/main/<file>" (Hugging Face layout): src/bundles/webllm.ts.
+  const path = storeRequestPath(requested, source.manifest);
   let size: number;
   try {
     size = source.file(path).size;
