@@ -2,7 +2,8 @@
 const USAGE = `Usage: voice-agent <command> [options]
 
 Commands:
-  serve [--port N] [--host H]          run the sync service and the built app (what \`npm start\` runs)
+  serve [--port N] [--host H] [--data DIR]
+                                       run the sync service and the built app (what \`npm start\` runs)
   ask "<question>" [--lang hi|en] [--json]
                                        answer a question with the embedded default agent
   redact [--json]                      redact personal data in text read from stdin
