@@ -23,6 +23,8 @@ export interface SyncWiring {
 }
 
 const EMBEDDED_URL = `${import.meta.env.BASE_URL}models/default/`;
+/** Without these the assistant cannot answer at all (speech recognition is optional: the text box works). */
+const REQUIRED: BundleKind[] = ['vad', 'tts', 'kb'];
 const sameRef = (a?: BundleRef, b?: BundleRef) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Test and support knobs from the URL (`?sync.backend=indexeddb`), never needed in normal use. */
@@ -38,11 +40,6 @@ function initOptions(): SyncInitOptions {
 }
 
 export async function startSync(view: ConversationView): Promise<SyncWiring> {
-  const host = new WorkerHost<SyncWorkerApi>(
-    'model store',
-    () => new Worker(new URL('../../workers/sync.worker.ts', import.meta.url), { type: 'module', name: 'sync' }),
-    async (api) => void (await api.init(initOptions())),
-  );
   const screen = new ModelsScreen({
     enrol: async (server, code, label) => void (await host.call((api) => api.enrol(server, code, label || undefined))),
     checkNow: async () => {
@@ -54,7 +51,7 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
   view.models.replaceChildren(screen.body);
 
   let last: SyncStatus | undefined;
-  const wiring: SyncWiring = { host, sources: {}, status: () => last };
+  const wiring = { sources: {}, status: () => last } as SyncWiring;
   let refreshing = Promise.resolve();
   const refreshSources = () => {
     refreshing = refreshing.then(async () => {
@@ -73,15 +70,31 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
     const activeNow = s.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
     if (activeBefore !== undefined && activeBefore !== activeNow) refreshSources();
   };
-  onStatus(await host.call((api) => api.status()));
-  await host.call((api) => api.subscribe(Comlink.proxy(onStatus)));
+  // A restarted sync worker gets a fresh subscription (the old one died with the old worker).
+  const host: WorkerHost<SyncWorkerApi> = new WorkerHost<SyncWorkerApi>(
+    'model store',
+    () => new Worker(new URL('../../workers/sync.worker.ts', import.meta.url), { type: 'module', name: 'sync' }),
+    async (api) => {
+      onStatus(await api.init(initOptions()));
+      await api.subscribe(Comlink.proxy(onStatus));
+    },
+  );
+  wiring.host = host;
+  await host.ready();
 
   // Ask the browser not to evict the models under storage pressure (only a page may ask, not a worker).
   void navigator.storage?.persist?.().catch(() => false);
-  const embedded = await host.call((api) => api.installEmbedded(EMBEDDED_URL));
-  if (embedded.failed.length) {
-    view.showError(`Some built-in models could not be installed: ${embedded.failed.map((f) => f.message).join(' ')}`);
-  }
+  const installEmbedded = async () => {
+    const r = await host.call((api) => api.installEmbedded(EMBEDDED_URL));
+    if (r.failed.length) view.showError(`Some built-in models could not be installed: ${r.failed.map((f) => f.message).join(' ')}`);
+  };
   wiring.sources = await host.call((api) => api.activeSources());
+  if (REQUIRED.every((k) => wiring.sources[k])) {
+    // Installed before: start at once (offline too) and pick up newer built-in models in the background.
+    void installEmbedded().then(refreshSources, () => undefined);
+  } else {
+    await installEmbedded();
+    wiring.sources = await host.call((api) => api.activeSources());
+  }
   return wiring;
 }
