@@ -39,6 +39,9 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
+type Use = 'in-use' | 'standby' | 'previous';
+const USE_LABEL: Record<Use, string> = { 'in-use': 'in use', standby: 'standby', previous: 'previous' };
+
 const when = (ms: number) => new Date(ms).toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' });
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -67,9 +70,12 @@ export class ModelsScreen {
       label: this.body.querySelector<HTMLInputElement>('#enrol-label')?.value,
     };
     this.body.replaceChildren(this.enrolment(s), ...this.downloads(s), this.installed(s), this.storage(s), ...this.problems(s));
-    if (typed.server !== undefined) this.body.querySelector<HTMLInputElement>('#enrol-server')!.value = typed.server;
-    if (typed.code !== undefined) this.body.querySelector<HTMLInputElement>('#enrol-code')!.value = typed.code;
-    if (typed.label !== undefined) this.body.querySelector<HTMLInputElement>('#enrol-label')!.value = typed.label;
+    // The form is gone once the device is enrolled: restore only into inputs that are still there (a throw
+    // here would reach the sync worker through comlink, which then stops sending this page any status).
+    for (const [id, value] of Object.entries(typed)) {
+      const input = this.body.querySelector<HTMLInputElement>(`#enrol-${id}`);
+      if (input && value !== undefined) input.value = value;
+    }
   }
 
   private async run(action: () => Promise<void>): Promise<void> {
@@ -106,24 +112,32 @@ export class ModelsScreen {
       section.append(check);
     } else if (e.state === 'revoked') {
       section.append(el('p', { class: 'models-bad', 'data-state': 'revoked' }, e.message),
-        el('p', { class: 'models-note' }, 'The models already on this device keep working offline. New models and knowledge will not arrive.'));
+        this.enrolForm(el('p', { class: 'models-note' }, 'The models already on this device keep working offline. New models and knowledge will not arrive until IT enrols it again with a new one-time code.'), 'Enrol again'));
     } else {
-      const server = el('input', { id: 'enrol-server', type: 'url', required: '', value: location.origin, 'aria-label': 'Sync server address' });
-      const code = el('input', { id: 'enrol-code', type: 'text', required: '', autocomplete: 'off', placeholder: 'XXXX-XXXX-XXXX', 'aria-label': 'One-time enrolment code' });
-      const label = el('input', { id: 'enrol-label', type: 'text', placeholder: 'e.g. Kiosk 2, Pune Camp branch', 'aria-label': 'Device name' });
-      const submit = el('button', { type: 'submit', class: 'models-btn', id: 'enrol-submit' }, this.busy ? 'Enrolling…' : 'Enrol this device');
-      if (this.busy) submit.setAttribute('disabled', '');
-      const form = el('form', { class: 'models-form', id: 'enrol-form' },
-        el('p', { class: 'models-note', 'data-state': 'not-enrolled' }, 'Not enrolled: this device runs the built-in demo models. Ask IT for a one-time code to receive the bank’s models and knowledge.'),
-        el('label', {}, 'Sync server', server), el('label', {}, 'One-time code', code), el('label', {}, 'Device name (optional)', label), submit);
-      form.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        void this.run(() => this.actions.enrol(server.value.trim(), code.value.trim(), label.value.trim()));
-      });
-      section.append(form);
+      section.append(this.enrolForm(el('p', { class: 'models-note', 'data-state': 'not-enrolled' },
+        'Not enrolled: this device runs the built-in demo models. Ask IT for a one-time code to receive the bank’s models and knowledge.'), 'Enrol this device'));
     }
-    if (this.formError) section.append(el('p', { class: 'models-bad', role: 'alert', id: 'models-action-error' }, this.formError));
+    // A failed check on a revoked device says what the revoked notice above already says.
+    if (this.formError && !(e.state === 'revoked' && this.formError === e.message)) {
+      section.append(el('p', { class: 'models-bad', role: 'alert', id: 'models-action-error' }, this.formError));
+    }
     return section;
+  }
+
+  /** The enrolment form: for a new device, and for a revoked one that IT enrols again with a new code. */
+  private enrolForm(note: HTMLElement, action: string): HTMLFormElement {
+    const server = el('input', { id: 'enrol-server', type: 'url', required: '', value: location.origin, 'aria-label': 'Sync server address' });
+    const code = el('input', { id: 'enrol-code', type: 'text', required: '', autocomplete: 'off', placeholder: 'XXXX-XXXX-XXXX', 'aria-label': 'One-time enrolment code' });
+    const label = el('input', { id: 'enrol-label', type: 'text', placeholder: 'e.g. Kiosk 2, Pune Camp branch', 'aria-label': 'Device name' });
+    const submit = el('button', { type: 'submit', class: 'models-btn', id: 'enrol-submit' }, this.busy ? 'Enrolling…' : action);
+    if (this.busy) submit.setAttribute('disabled', '');
+    const form = el('form', { class: 'models-form', id: 'enrol-form' }, note,
+      el('label', {}, 'Sync server', server), el('label', {}, 'One-time code', code), el('label', {}, 'Device name (optional)', label), submit);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.run(() => this.actions.enrol(server.value.trim(), code.value.trim(), label.value.trim()));
+    });
+    return form;
   }
 
   private downloads(s: SyncStatus): HTMLElement[] {
@@ -132,7 +146,10 @@ export class ModelsScreen {
       ...s.downloads.map((d) => {
         const pct = d.totalBytes ? Math.min(100, (100 * d.doneBytes) / d.totalBytes) : 0;
         const phase = d.phase === 'downloading'
-          ? `${formatBytes(d.doneBytes)} of ${formatBytes(d.totalBytes)} · ${formatBytes(d.bytesPerSecond)}/s${d.secondsLeft !== null ? ` · ${formatDuration(d.secondsLeft)} left` : ''}`
+          ? [`${formatBytes(d.doneBytes)} of ${formatBytes(d.totalBytes)}`,
+            // No rate or time left until the first bytes have arrived ("0 B/s" reads like a stalled download).
+            ...(d.bytesPerSecond > 0 ? [`${formatBytes(d.bytesPerSecond)}/s`] : []),
+            ...(d.bytesPerSecond > 0 && d.secondsLeft !== null ? [`${formatDuration(d.secondsLeft)} left`] : [])].join(' · ')
           : { checking: 'Checking…', verifying: 'Verifying signatures…', activating: 'Switching over…' }[d.phase];
         return el('div', { class: 'models-download', 'data-bundle': d.id },
           el('div', { class: 'models-row' }, el('strong', {}, `${d.id} ${d.version}`), el('span', { class: 'models-pct' }, `${pct.toFixed(0)}%`)),
@@ -142,26 +159,31 @@ export class ModelsScreen {
   }
 
   private installed(s: SyncStatus): HTMLElement {
-    const rows = [...s.installed].sort((a, b) => a.kind.localeCompare(b.kind) || a.state.localeCompare(b.state));
+    // Engines load the bank's bundle of a kind when there is one (SyncClient.activeSources): the built-in one
+    // of that kind is then only kept in reserve, and must not look as if it were in use.
+    const bankKinds = new Set(s.installed.filter((b) => b.source === 'sync' && b.state === 'active').map((b) => b.kind));
+    const use = (b: InstalledBundleView): Use => (b.state === 'previous' ? 'previous' : b.source === 'embedded' && bankKinds.has(b.kind) ? 'standby' : 'in-use');
+    const order: Record<Use, number> = { 'in-use': 0, previous: 1, standby: 2 };
+    const rows = [...s.installed].sort((a, b) => a.kind.localeCompare(b.kind) || order[use(a)] - order[use(b)] || a.id.localeCompare(b.id));
     const hasPrevious = (b: InstalledBundleView) => rows.some((r) => r.id === b.id && r.state === 'previous');
     const table = el('table', { class: 'models-table' },
-      el('thead', {}, el('tr', {}, ...['What', 'Bundle', 'Version', 'Size', 'From', ''].map((h) => el('th', { scope: 'col' }, h)))),
+      el('thead', {}, el('tr', {}, ...['What', 'Version', 'Size', 'From'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, ...rows.map((b) => {
-        const action = el('td', {});
+        const u = use(b);
+        const version = el('td', { class: 'models-version' }, b.version, ' ', el('span', { class: `models-tag ${u}`, ...(u === 'standby' ? { title: 'Kept in reserve: the bank’s bundle of this kind is used.' } : {}) }, USE_LABEL[u]));
         if (b.state === 'active' && b.source === 'sync' && hasPrevious(b)) {
           const btn = el('button', { type: 'button', class: 'models-link', 'data-rollback': b.id }, 'Roll back');
           btn.addEventListener('click', () => {
             if (confirm(`Go back to the previous version of ${b.id}?`)) void this.run(() => this.actions.rollback(b.id));
           });
-          action.append(btn);
+          version.append(btn);
         }
-        return el('tr', { 'data-bundle': b.id, 'data-version': b.version, 'data-state': b.state, class: b.state },
-          el('th', { scope: 'row' }, KIND_LABEL[b.kind] ?? b.kind, b.languages.length ? el('span', { class: 'models-langs' }, b.languages.join(' · ')) : ''),
-          el('td', { class: 'mono' }, b.id),
-          el('td', {}, b.version, b.state === 'previous' ? el('span', { class: 'models-tag' }, 'previous') : el('span', { class: 'models-tag on' }, 'in use')),
+        return el('tr', { 'data-bundle': b.id, 'data-version': b.version, 'data-state': b.state, 'data-use': u, class: u },
+          el('th', { scope: 'row' }, KIND_LABEL[b.kind] ?? b.kind,
+            el('span', { class: 'models-sub' }, el('span', { class: 'mono models-id' }, b.id), b.languages.length ? ` · ${b.languages.join(' · ')}` : '')),
+          version,
           el('td', { class: 'num' }, formatBytes(b.sizeBytes)),
-          el('td', {}, b.source === 'embedded' ? 'Built in' : 'Bank'),
-          action);
+          el('td', { class: 'models-from' }, b.source === 'embedded' ? 'Built in' : 'Bank'));
       })));
     return el('section', { class: 'models-card', id: 'models-installed' }, el('h3', {}, 'Installed'),
       rows.length ? el('div', { class: 'models-table-wrap' }, table) : el('p', { class: 'models-empty' }, 'Nothing installed yet.'));

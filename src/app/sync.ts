@@ -64,11 +64,16 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
   const onStatus = (s: SyncStatus) => {
     const activeBefore = last?.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
     last = s;
-    screen.render(s);
-    const d = s.downloads[0];
-    if (d) view.setOffline(`Installing models: ${Math.round((100 * d.doneBytes) / Math.max(1, d.totalBytes))}% of ${formatBytes(d.totalBytes)}`, false);
     const activeNow = s.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
     if (activeBefore !== undefined && activeBefore !== activeNow) refreshSources();
+    const d = s.downloads[0];
+    view.setInstalling(d ? `Installing models: ${Math.round((100 * d.doneBytes) / Math.max(1, d.totalBytes))}% of ${formatBytes(d.totalBytes)}` : null);
+    // The sync worker drops a subscriber whose callback throws: a drawing bug must not cut the page off.
+    try {
+      screen.render(s);
+    } catch (e) {
+      console.error('Models & storage could not be drawn', e);
+    }
   };
   // A restarted sync worker gets a fresh subscription (the old one died with the old worker).
   const host: WorkerHost<SyncWorkerApi> = new WorkerHost<SyncWorkerApi>(

@@ -48,6 +48,8 @@ export class ConversationView {
   private readonly input: HTMLInputElement;
   private readonly banner: HTMLElement;
   private readonly offline: HTMLElement;
+  private offlineLabel = { text: 'Preparing offline use…', ready: false };
+  private installing = false;
   private readonly suggestions: HTMLElement;
   readonly diagnostics: HTMLElement;
   private readonly diagPanel: HTMLElement;
@@ -174,6 +176,18 @@ export class ConversationView {
   }
 
   setOffline(text: string, ready: boolean): void {
+    this.offlineLabel = { text, ready };
+    if (!this.installing) this.showBadge(text, ready);
+  }
+
+  /** Model download progress covers the offline label while it runs; null puts the label back. */
+  setInstalling(text: string | null): void {
+    this.installing = text !== null;
+    if (text !== null) this.showBadge(text, false);
+    else this.showBadge(this.offlineLabel.text, this.offlineLabel.ready);
+  }
+
+  private showBadge(text: string, ready: boolean): void {
     this.offline.textContent = text;
     this.offline.classList.toggle('ok', ready);
   }
