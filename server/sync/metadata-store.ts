@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { compareVersions } from '../../src/bundles/metadata.ts';
 import { generateEnrollCode, hashSecret } from './secrets.ts';
 
 export type DeviceStatus = 'active' | 'revoked';
@@ -393,17 +394,6 @@ const toFreshness = (r: FreshnessRow): FreshnessRecord => ({
   body: r.body,
 });
 
-/** Dotted-number comparison ("1.10.0" > "1.9.2"); kept here so the store needs nothing from the core. */
-function compareDotted(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return Math.sign(d);
-  }
-  return 0;
-}
-
 const DEFAULT_CODE_TTL_SECONDS = 24 * 3600;
 /** last_seen_at is written at most this often per device, so update checks stay read-mostly. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -600,7 +590,7 @@ export class SqliteMetadataStore implements MetadataStore {
       opts.id !== undefined
         ? (this.q('SELECT * FROM bundles WHERE id = ?').all(opts.id) as BundleRow[])
         : (this.q('SELECT * FROM bundles').all() as BundleRow[]);
-    return rows.map((r) => this.bundleFromRow(r)).sort((a, b) => a.id.localeCompare(b.id) || compareDotted(a.version, b.version));
+    return rows.map((r) => this.bundleFromRow(r)).sort((a, b) => a.id.localeCompare(b.id) || compareVersions(a.version, b.version));
   }
 
   async isPublishedBlob(sha256: string) {
@@ -662,7 +652,7 @@ export class SqliteMetadataStore implements MetadataStore {
         const earlier = this
           .q('SELECT * FROM rollouts WHERE bundle_id = ? AND target = ? AND active = 0 AND rolled_back = 0 AND id < ? ORDER BY id DESC')
           .all(bundleId, target, newest.id) as RolloutRow[];
-        restore = earlier.find((r) => compareDotted(r.version, newest.version) < 0);
+        restore = earlier.find((r) => compareVersions(r.version, newest.version) < 0);
         if (!restore) {
           throw new MetadataStoreError(
             'no_previous_version',

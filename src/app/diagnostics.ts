@@ -12,6 +12,7 @@ import {
   type Stats,
   type TurnTraceJSON,
 } from '../telemetry/spans.ts';
+import { el } from './dom.ts';
 
 export interface DiagnosticsOptions {
   /** How many of the newest turns get a waterfall; the table always covers every trace given. */
@@ -46,19 +47,6 @@ const SPAN_LABELS: Record<string, string> = {
   'tts-sentence': 'Speech for sentence',
   'barge-in': 'Interrupted by the customer',
 };
-
-type Child = Node | string | null | undefined | false;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: { class?: string; [attr: string]: string | undefined } = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) if (v !== undefined) node.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
-  return node;
-}
 
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';

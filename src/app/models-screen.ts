@@ -5,6 +5,7 @@
  */
 import type { InstalledBundleView, SyncStatus } from '../bundles/client/status.ts';
 import type { BundleKind } from '../bundles/metadata.ts';
+import { el } from './dom.ts';
 
 export interface ModelsScreenActions {
   enrol(server: string, code: string, label: string): Promise<void>;
@@ -43,13 +44,6 @@ type Use = 'in-use' | 'standby' | 'previous';
 const USE_LABEL: Record<Use, string> = { 'in-use': 'in use', standby: 'standby', previous: 'previous' };
 
 const when = (ms: number) => new Date(ms).toLocaleString('en-IN', { dateStyle: 'medium', timeStyle: 'short' });
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 export class ModelsScreen {
   readonly body: HTMLElement;

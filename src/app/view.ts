@@ -4,6 +4,7 @@
  */
 import type { Citation } from '../agent/types.ts';
 import type { AppMode } from '../config/config.ts';
+import { el } from './dom.ts';
 
 export type UiState = 'idle' | 'listening' | 'thinking' | 'speaking';
 
@@ -21,13 +22,6 @@ export const SUGGESTIONS = [
   'EMI for 2 lakh at 10% for 12 months',
   'Gold loan ke liye kya documents chahiye?',
 ];
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 export interface ViewHandlers {
   onSubmit(text: string): void;
