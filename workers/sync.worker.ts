@@ -5,12 +5,13 @@
 import * as Comlink from 'comlink';
 import type { BundleKind } from '../src/bundles/metadata.ts';
 import type { BundleRef, SyncStatus } from '../src/bundles/client/status.ts';
+import { workerHasher } from '../src/bundles/client/chunk-hasher.ts';
 import { SyncClient, type CheckResult, type EmbeddedResult, type GcResult, type SyncClientOptions } from '../src/bundles/client/sync-client.ts';
 
 /** What the page may pass (everything structured-cloneable; no injected registries or stores). */
 export type SyncInitOptions = Pick<
   SyncClientOptions,
-  'appVersion' | 'capabilities' | 'backend' | 'autoCheck' | 'quotaCapBytes' | 'writeLimitBytes' | 'clockOffsetMs' | 'retry'
+  'appVersion' | 'capabilities' | 'backend' | 'autoCheck' | 'quotaCapBytes' | 'writeLimitBytes' | 'clockOffsetMs' | 'retry' | 'tagCheck'
 >;
 
 export interface CheckSummary extends Omit<CheckResult, 'reports'> {
@@ -30,7 +31,10 @@ const ready = (): SyncClient => {
 const api = {
   /** Opens the registry and the store (OPFS, else IndexedDB) and starts the periodic checks if enrolled. */
   async init(opts: SyncInitOptions): Promise<SyncStatus> {
-    opening ??= SyncClient.open(opts);
+    opening ??= SyncClient.open({
+      ...opts,
+      hasher: workerHasher(() => new Worker(new URL('./chunk-hash.worker.ts', import.meta.url), { type: 'module', name: 'chunk-hash' })),
+    });
     client = await opening.catch((e: unknown) => {
       opening = undefined;
       throw e;

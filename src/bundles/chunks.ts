@@ -44,8 +44,13 @@ export async function encryptChunk(key: CryptoKey, plain: Uint8Array, aad: Uint8
 }
 
 export async function checkChunkHash(enc: Uint8Array, file: ManifestFile, index: number, bundleId: string): Promise<void> {
+  expectChunkHash(hex(await sha256(enc)), file, index, bundleId);
+}
+
+/** For a hash computed elsewhere (another thread): it must be the one the signed manifest lists. */
+export function expectChunkHash(actual: string, file: ManifestFile, index: number, bundleId: string): void {
   const expected = file.chunks[index];
-  if (expected === undefined || hex(await sha256(enc)) !== expected) {
+  if (expected === undefined || actual !== expected) {
     throw new BundleError(
       `Chunk ${index} of "${file.path}" in bundle "${bundleId}" does not match its signed hash: it was damaged or tampered with ` +
         'on the way. It was not used; the download will be retried, and the version you have keeps working.',

@@ -2,6 +2,7 @@
  * The resumable, verifying downloader against a real HTTP server on localhost: resume with Range/If-Range,
  * servers that ignore ranges or refuse them, dropped connections, tampered chunks, endless data.
  */
+import { importContentKey } from '../../src/bundles/chunks.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ async function stored(store: MemoryChunkStore): Promise<Uint8Array> {
 
 describe('downloadBlob', () => {
   it('downloads, verifies and stores the blob exactly (ciphertext), recording progress as it goes', async () => {
-    const { store, opts, saves } = setup();
+    const { store, opts, saves } = setup({ saveEvery: 4 });
     const report = await downloadBlob(opts);
     expect(await stored(store)).toEqual(blobBytes);
     expect(report).toMatchObject({ requests: 1, bytesReceived: file.encSize, resumedFromChunk: 0 });
@@ -151,6 +152,23 @@ describe('downloadBlob', () => {
     expect(await store.storedLength(file.blob)).toBe(5 * ENC_CHUNK);
     expect(verified()).toBe(5);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('proves the content key on the first chunk it stores, and with tagCheck "every" on each chunk', async () => {
+    const wrongKey = await importContentKey(new Uint8Array(32).fill(7));
+    const first = setup({ key: wrongKey });
+    const err = await downloadBlob(first.opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VerificationError);
+    expect((err as Error).message).toMatch(/Chunk 0 of "data.bin".*could not be decrypted/);
+    expect(await first.store.storedLength(file.blob)).toBe(0);
+    // Resumed at chunk 3 with the wrong key: the first chunk of this download is decrypted too.
+    const resumed = setup({ key: wrongKey });
+    await resumed.store.writeChunk(file.blob, 0, 0, blobBytes.subarray(0, 3 * ENC_CHUNK));
+    resumed.setVerified(3);
+    expect(await downloadBlob(resumed.opts).catch((e: unknown) => (e as Error).message)).toMatch(/Chunk 3 of "data.bin".*could not be decrypted/);
+    const every = setup({ tagCheck: 'every' });
+    await downloadBlob(every.opts);
+    expect(await stored(every.store)).toEqual(blobBytes);
   });
 
   it('never reads more than the signed encrypted size (endless data)', async () => {

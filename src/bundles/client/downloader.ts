@@ -1,17 +1,21 @@
 /**
  * Downloads one blob (one encrypted file) into the chunk store, resumably: `Range` from the last verified
- * chunk with `If-Range` on the blob's strong ETag, every chunk verified (SHA-256 from the signed manifest,
- * then the GCM tag; the plaintext is thrown away) BEFORE it is written, progress recorded as it goes, so a
+ * chunk with `If-Range` on the blob's strong ETag, every chunk verified (SHA-256 from the signed manifest;
+ * the GCM tag too, see `tagCheck`; the plaintext is thrown away) BEFORE it is written, progress recorded as it goes, so a
  * dropped connection, a killed server or a reload resumes where the verified data ends. Memory stays at a
  * chunk or two whatever the file's size.
  */
-import { checkChunkHash, chunkCount, encryptedChunkRange, openChunk } from '../chunks.ts';
+import { checkChunkHash, chunkCount, encryptedChunkRange, expectChunkHash, openChunk } from '../chunks.ts';
+import { inThreadHasher, type ChunkHasher } from './chunk-hasher.ts';
 import type { BundleMetadata, ManifestFile } from '../metadata.ts';
 import { BundleError } from '../source.ts';
 import type { ChunkStore } from './chunk-store.ts';
 import { ChunkCutter } from './chunk-cutter.ts';
 import { httpError, SyncHttpError, type FetchLike } from './http.ts';
 import { backoffDelayMs } from './policy.ts';
+
+/** Chunks verified ahead of the one being written: a few MiB of memory for using a second core. */
+const VERIFY_AHEAD = 3;
 
 export interface BlobProgress {
   /** Verified chunks stored so far (0 when nothing is). */
@@ -34,11 +38,24 @@ export interface DownloadOptions {
   attempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
-  /** Records progress every this many chunks (default 4; always at the end and before a retry). */
+  /**
+   * Records progress every this many chunks (default 32; always at the end and before a retry). Each record
+   * flushes the file and commits to IndexedDB, which costs wall time; chunks stored after the last record are
+   * re-hashed and kept on resume, so recording less often loses no download.
+   */
   saveEvery?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   signal?: AbortSignal;
+  /**
+   * Which chunks are also GCM-decrypted while downloading. Every chunk's SHA-256 is checked against the signed
+   * manifest, and `bundle publish` checked the GCM tag of those exact bytes, so one decrypted chunk per download
+   * proves the content key ('first', default); 'every' re-checks all tags (about half the install speed).
+   * Every chunk's tag is checked again whenever it is read (StoreSource).
+   */
+  tagCheck?: 'first' | 'every';
+  /** Where chunks are hashed (default: this thread). */
+  hasher?: ChunkHasher;
 }
 
 export interface DownloadReport {
@@ -77,7 +94,7 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
     throw new VerificationError(`File "${file.path}" of bundle "${bundle.id}" lists ${file.chunks.length} chunks but its size needs ${count}. The manifest is malformed; re-publish the bundle.`);
   }
   const rangeStart = (i: number) => (i >= count ? file.encSize : encryptedChunkRange(file, bundle.chunkSize, i).start);
-  const saveEvery = Math.max(1, o.saveEvery ?? 4);
+  const saveEvery = Math.max(1, o.saveEvery ?? 32);
   const maxAttempts = o.attempts ?? 6;
   const sleep = o.sleep ?? ((ms: number) => defaultSleep(ms, o.signal));
   const report: DownloadReport = { requests: 0, bytesReceived: 0, resumedFromChunk: 0 };
@@ -112,6 +129,8 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
 
   let failures = 0;
   let restartedForRange = false;
+  let keyChecked = false;
+  const hasher = o.hasher ?? inThreadHasher;
   try {
     while (verified < count) {
       o.signal?.throwIfAborted();
@@ -181,24 +200,39 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
 
     const cutter = new ChunkCutter(file, bundle.chunkSize, verified);
     const reader = res.body.getReader();
-    // Chunk i is verified and written while chunk i+1 arrives; never more than one in flight.
-    let inFlight: Promise<void> = Promise.resolve();
+    // Up to VERIFY_AHEAD chunks are being hashed (WebCrypto works off this thread) while the body is read;
+    // they are written and counted strictly in order, each only after its own check passed.
+    const pending: Array<{ index: number; offset: number; check: Promise<Uint8Array> }> = [];
+    const writeHead = async () => {
+      const head = pending.shift()!;
+      await storeChunk(head.index, head.offset, await head.check);
+    };
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         report.bytesReceived += value.byteLength;
         for (const chunk of cutter.push(value)) {
-          await inFlight;
-          inFlight = storeChunk(chunk.index, chunk.offset, chunk.bytes);
-          // Awaited before the next chunk; this only keeps a failure from being reported as unhandled meanwhile.
-          inFlight.catch(() => undefined);
+          const check = verifyChunk(chunk.index, chunk.bytes);
+          // Awaited in order by writeHead; this only keeps a failure from being reported as unhandled meanwhile.
+          check.catch(() => undefined);
+          pending.push({ index: chunk.index, offset: chunk.offset, check });
+          if (pending.length > VERIFY_AHEAD) await writeHead();
         }
         if (cutter.done) break;
       }
-      await inFlight;
+      while (pending.length) await writeHead();
     } catch (e) {
-      await inFlight.catch(() => undefined);
+      // The connection dropped (or a chunk failed): keep every chunk before the failure that did verify, so the
+      // next request resumes right after it.
+      if (!(e instanceof BundleError)) {
+        try {
+          while (pending.length) await writeHead();
+        } catch {
+          // The first chunk that fails its check ends the keeping; the resume starts there.
+        }
+      }
+      await Promise.allSettled(pending.map((p) => p.check));
       await reader.cancel().catch(() => undefined);
       if (e instanceof BundleError || (e as Error).name === 'AbortError' || (e as Error).name === 'QuotaExceededError') throw e;
       throw new SyncHttpError(`the connection dropped: ${(e as Error).message}`, 0, 'network');
@@ -210,16 +244,27 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
     }
   }
 
-  async function storeChunk(index: number, offset: number, bytes: Uint8Array): Promise<void> {
-    if (index !== verified) throw new Error(`chunk ${index} arrived while ${verified} was expected`);
+  /** The chunk's signed SHA-256 (and its GCM tag, see `tagCheck`): nothing unverified is ever written. */
+  async function verifyChunk(index: number, bytes: Uint8Array): Promise<Uint8Array> {
     try {
-      await openChunk(o.key, bytes, bundle, file, index);
+      if (o.tagCheck === 'every' || !keyChecked) {
+        keyChecked = true;
+        await openChunk(o.key, bytes, bundle, file, index);
+        return bytes;
+      }
+      const hashed = await hasher.sha256(bytes);
+      expectChunkHash(hashed.hex, file, index, bundle.id);
+      return hashed.bytes;
     } catch (e) {
       throw new VerificationError(
         `Chunk ${index} of "${file.path}" in bundle "${bundle.id}" ${bundle.version} failed verification (${(e as Error).message}). ` +
           'It was not stored and nothing was installed; the bundle stays as it was. Tell IT: the server or the network is sending altered data.',
       );
     }
+  }
+
+  async function storeChunk(index: number, offset: number, bytes: Uint8Array): Promise<void> {
+    if (index !== verified) throw new Error(`chunk ${index} arrived while ${verified} was expected`);
     await store.writeChunk(file.blob, index, offset, bytes);
     verified = index + 1;
     o.onBytes?.(bytes.byteLength);

@@ -9,6 +9,7 @@ import { unwrapContentKey, type KeyEnvelope } from '../keywrap.ts';
 import type { Signed } from '../signing.ts';
 import { BundleError } from '../source.ts';
 import { isQuotaError, type ChunkStore } from './chunk-store.ts';
+import type { ChunkHasher } from './chunk-hasher.ts';
 import { downloadBlob } from './downloader.ts';
 import type { FetchLike } from './http.ts';
 import { MB, storageNeeded } from './policy.ts';
@@ -57,6 +58,9 @@ export interface InstallerDeps {
   /** Passed to the downloader (tests use short delays). */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   signal?: AbortSignal;
+  /** Passed to the downloader: which chunks are GCM-checked while downloading. */
+  tagCheck?: 'first' | 'every';
+  hasher?: ChunkHasher;
 }
 
 export interface InstallReport {
@@ -104,7 +108,7 @@ export async function install(req: InstallRequest, deps: InstallerDeps): Promise
     throw new InstallError(
       'storage',
       `Not enough storage to install ${name}: it needs ${MB(needed)}, and ${MB(free)} is free. ` +
-        'Free space on this device or remove old versions (Models & Storage → Clean up), then check for updates again. Nothing was changed.',
+        'Free space on this device (old versions are removed after each update), then check for updates again. Nothing was changed.',
     );
   }
   // Without persistence the browser may evict the whole origin under pressure; ask, but install either way.
@@ -154,6 +158,8 @@ export async function install(req: InstallRequest, deps: InstallerDeps): Promise
         fetch: deps.fetch,
         signal: deps.signal,
         ...deps.retry,
+        tagCheck: deps.tagCheck,
+        hasher: deps.hasher,
         onBytes: (delta) => {
           if (delta >= 0) meter.add(delta);
           else meter.rewind(Math.max(0, meter.doneBytes + delta));
@@ -173,7 +179,7 @@ export async function install(req: InstallRequest, deps: InstallerDeps): Promise
       throw new InstallError(
         'quota',
         `The device ran out of storage while installing ${name}. The partial download was removed and the version you had keeps working. ` +
-          'Free space on this device or remove old versions (Models & Storage → Clean up), then check for updates again.',
+          'Free space on this device (old versions are removed after each update), then check for updates again.',
       );
     }
     throw e;

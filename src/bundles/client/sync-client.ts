@@ -8,6 +8,7 @@ import { BUNDLE_KINDS, compareVersions, parseBundleMetadata, parseRoot, type Bun
 import { keyIdOf, verifyEnvelope, type PublicKeyInfo } from '../signing.ts';
 import { BundleError } from '../source.ts';
 import { acceptFreshness, acceptManifest, acceptRootUpdate, TrustError, type DeviceCapabilities, type TrustState } from '../trust.ts';
+import type { ChunkHasher } from './chunk-hasher.ts';
 import { openChunkStore, withWriteLimit, type ChunkStore, type StoreBackend } from './chunk-store.ts';
 import { requestJson, SyncHttpError, type FetchLike } from './http.ts';
 import { freeBytes, install, type InstallReport, type StorageLike } from './installer.ts';
@@ -30,6 +31,10 @@ export interface SyncClientOptions {
   clockOffsetMs?: number;
   /** Tests: faster download retries. */
   retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Where download chunks are hashed (the sync worker passes a second worker; default this thread). */
+  hasher?: ChunkHasher;
+  /** GCM-check every chunk while downloading, not just one per file (see downloader.ts); the benchmark compares both. */
+  tagCheck?: 'first' | 'every';
   /** Where the embedded bundles' origin must be (defaults to this page's origin). */
   appOrigin?: string;
   /** Injected for Node tests; the browser defaults are IndexedDB, OPFS, fetch and navigator.storage. */
@@ -395,6 +400,8 @@ export class SyncClient {
       fetch: this.#fetch,
       quotaCapBytes: this.#opts.quotaCapBytes,
       retry: this.#opts.retry,
+      tagCheck: this.#opts.tagCheck,
+      hasher: this.#opts.hasher,
       onProgress: (v: DownloadView) => this.#setDownload(v),
     };
   }
