@@ -39,8 +39,10 @@ async function serveOnce(dataDir: string): Promise<{ logs: Array<Record<string, 
   return { logs, health, code };
 }
 
-describe.skipIf(!existsSync(join(DEFAULT_APP_DIR, 'index.html')))('voice-agent serve', () => {
+describe('voice-agent serve', () => {
   it('initialises keys on a fresh data dir (and says so), logs JSON lines, serves health, stops cleanly', async () => {
+    // `npm test` builds the app first; serve refuses to start without it.
+    expect(existsSync(join(DEFAULT_APP_DIR, 'index.html')), 'dist/ is not built: run "npm run build" (npm test does)').toBe(true);
     const dir = await tempDir('va-serve-');
     try {
       const first = await serveOnce(join(dir, 'data'));
