@@ -1,6 +1,6 @@
 /**
  * Builds the service worker after `vite build`: bundles src/sw/sw.ts, injects Workbox's precache manifest of
- * the app shell, and writes large-assets.json (wasm and model files the SW caches itself, see src/sw/sw.ts).
+ * the app shell, and writes large-assets.json (the wasm runtimes the SW caches itself, see src/sw/sw.ts; models live in the verified store).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';

@@ -6,12 +6,12 @@
  * 2. packs them as four signed bundles (default-vad, -stt, -tts, -kb) into public/models/default/ in the same
  *    format the sync service distributes (docs/bundle-format.md), so the app installs them through the same
  *    download → verify → store path. They are public, so their key envelope carries the key in the clear.
- * Re-packing is skipped when the inputs and the embedded publisher key are unchanged.
+ * A bundle is re-packed (with a new, higher version) only when its inputs or the embedded publisher key changed.
  */
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BundleKind, BundleMetadata } from '../src/bundles/metadata.ts';
 import { DEFAULT_BUNDLE_DIR } from '../src/bundles/node-source.ts';
 import { packToBlobDir, type PackedBundle } from '../src/bundles/node-pack.ts';
@@ -91,51 +91,73 @@ async function readIndex(): Promise<EmbeddedIndex | undefined> {
   }
 }
 
-function upToDate(index: EmbeddedIndex | undefined, plain: BundleManifest, keyPublic: string, version: string): boolean {
-  if (!index || index.publisher.public !== keyPublic || index.bundles.length !== EMBEDDED.length) return false;
-  const packed = new Map(index.bundles.flatMap((b) => b.manifest.signed.files.map((f) => [f.path, { f, v: b.manifest.signed.version }] as const)));
-  return plain.files.every((f) => packed.get(f.path)?.f.sha256 === f.sha256 && packed.get(f.path)?.v === version) && packed.size === plain.files.length;
+/** A packed bundle is kept when its publisher, app version and every file are unchanged. */
+function stillCurrent(b: PackedBundle | undefined, files: BundleManifest['files'], appVersion: string): boolean {
+  if (!b || !b.manifest.signed.version.startsWith(`${appVersion}.`)) return false;
+  const packed = new Map(b.manifest.signed.files.map((f) => [f.path, f.sha256]));
+  return packed.size === files.length && files.every((f) => packed.get(f.path) === f.sha256);
 }
 
-export async function packDefaultBundle(): Promise<{ index: EmbeddedIndex; repacked: boolean }> {
+/**
+ * The embedded bundles' version: the app's version plus minutes since 2026, taken when that bundle's content
+ * last changed. Devices install a built-in bundle only when its version is higher than the one they have, so
+ * a changed knowledge base or model never ships under the version before, and unchanged ones keep theirs.
+ */
+function embeddedVersion(appVersion: string, now = Date.now()): string {
+  return `${appVersion}.${Math.floor((now - Date.UTC(2026, 0, 1)) / 60_000)}`;
+}
+
+export async function packDefaultBundle(): Promise<{ index: EmbeddedIndex; repacked: string[] }> {
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const plain = await writePlainManifest(pkg.version);
   const publisher = await embeddedPublisher();
   const existing = await readIndex();
-  if (existing && upToDate(existing, plain, publisher.publicKey.public, pkg.version)) return { index: existing, repacked: false };
-
-  await rm(PACKED_DIR, { recursive: true, force: true });
+  const previous = existing?.publisher.public === publisher.publicKey.public ? existing.bundles : [];
+  const blobDir = join(PACKED_DIR, 'blobs');
   const bundles: PackedBundle[] = [];
+  const repacked: string[] = [];
   for (const { kind, role } of EMBEDDED) {
-    const prefix = `${kind}/`;
-    const files = plain.files.filter((f) => f.path.startsWith(prefix)).map((f) => ({ path: f.path, source: join(DEFAULT_BUNDLE_DIR, f.path) }));
-    if (!files.length) continue;
+    const id = `default-${kind}`;
+    const inputs = plain.files.filter((f) => f.path.startsWith(`${kind}/`));
+    if (!inputs.length) continue;
+    const old = previous.find((b) => b.manifest.signed.id === id);
+    if (stillCurrent(old, inputs, pkg.version)) {
+      bundles.push(old!);
+      continue;
+    }
+    repacked.push(id);
     bundles.push(
       await packToBlobDir(
         {
-          id: `default-${kind}`,
+          id,
           kind,
-          version: pkg.version,
+          version: embeddedVersion(pkg.version),
           languages: kind === 'vad' ? [] : ['hi', 'en'],
           minAppVersion: pkg.version,
           roles: { [kind]: role },
-          files,
+          files: inputs.map((f) => ({ path: f.path, source: join(DEFAULT_BUNDLE_DIR, f.path) })),
         },
         { publisher, recipient: 'none' },
-        join(PACKED_DIR, 'blobs'),
+        blobDir,
       ),
     );
   }
+  // Blobs of replaced bundles go; the rest stay (unchanged bundles keep their bytes and signatures).
+  const keep = new Set(bundles.flatMap((b) => b.manifest.signed.files.map((f) => f.blob)));
+  for (const name of await readdir(blobDir).catch(() => [] as string[])) {
+    if (!keep.has(name)) await rm(join(blobDir, name), { force: true });
+  }
   const index: EmbeddedIndex = { publisher: publisher.publicKey, bundles };
   await writeFile(join(PACKED_DIR, 'index.json'), JSON.stringify(index));
-  return { index, repacked: true };
+  return { index, repacked };
 }
 
 export const embeddedSize = (m: BundleMetadata) => m.files.reduce((s, f) => s + f.encSize, 0);
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { index, repacked } = await packDefaultBundle();
   const total = index.bundles.reduce((s, b) => s + embeddedSize(b.manifest.signed), 0);
+  const what = repacked.length ? `packed ${repacked.join(', ')}` : 'up to date';
   const ids = index.bundles.map((b) => b.manifest.signed.id).join(', ');
-  console.log(`default bundles ${repacked ? 'packed' : 'up to date'}: ${ids}, ${(total / 1e6).toFixed(1)} MB -> ${PACKED_DIR}`);
+  console.log(`default bundles ${what}: ${ids}, ${(total / 1e6).toFixed(1)} MB -> ${PACKED_DIR}`);
 }

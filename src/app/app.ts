@@ -18,6 +18,7 @@ import type { SttWorkerApi } from '../../workers/stt.worker.ts';
 import type { TtsWorkerApi } from '../../workers/tts.worker.ts';
 import type { VadWorkerApi } from '../../workers/vad.worker.ts';
 import { renderDiagnostics } from './diagnostics.ts';
+import { KIND_LABEL } from './models-screen.ts';
 import { startSync, type SyncWiring } from './sync.ts';
 import { ConversationView } from './view.ts';
 import { exposeTestHooks } from './test-hooks.ts';
@@ -58,7 +59,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
   let sync: SyncWiring | undefined;
   const source = (kind: BundleKind) => {
     const ref = sync?.sources[kind];
-    if (!ref) throw new Error(`No ${kind} model is installed on this device. Open Models & storage to see why, then reload.`);
+    if (!ref) throw new Error(`No ${KIND_LABEL[kind].toLowerCase()} model is installed on this device yet. Wait for the models to install (progress at the top), or open Models & storage to see why.`);
     return ref;
   };
   const agent = new WorkerHost<AgentWorkerApi>('agent', () => new Worker(new URL('../../workers/agent.worker.ts', import.meta.url), { type: 'module', name: 'agent' }), (api) => api.init(source('kb')));
@@ -71,7 +72,7 @@ export async function startApp(mount: HTMLElement): Promise<void> {
   // No speech-recognition bundle is a supported state: the STT worker then says so and offers the text box.
   const stt = new WorkerHost<SttWorkerApi>('speech recognition', () => new Worker(new URL('../../workers/stt.worker.ts', import.meta.url), { type: 'module', name: 'stt' }), async (api) => void (await api.init(sync?.sources.stt)));
   const vad = new WorkerHost<VadWorkerApi>('speech detection', () => new Worker(new URL('../../workers/vad.worker.ts', import.meta.url), { type: 'module', name: 'vad' }), async (api) => void (await api.init(source('vad'), config.vad)));
-  const hostOf: Partial<Record<BundleKind, WorkerHost<unknown>>> = { kb: agent, tts, stt, vad } as Partial<Record<BundleKind, WorkerHost<unknown>>>;
+  const hostOf: Partial<Record<BundleKind, { reload(idle: () => boolean): Promise<boolean>; ready(): Promise<unknown> }>> = { kb: agent, tts, stt, vad };
 
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const view: ConversationView = new ConversationView(mount, config.mode, {
@@ -189,21 +190,30 @@ export async function startApp(mount: HTMLElement): Promise<void> {
     }, config.idleResetMs);
   }
 
-  // Install (or find) the models, then load them before the first question so the first answer is as quick as the rest.
-  view.setOffline('Installing models…', false);
+  // Offline caching of the shell starts at once; models are installed (or found) and loaded before the first
+  // question, so the first answer is as quick as the rest.
+  const registration = registerServiceWorker(view);
+  view.setInstalling('Installing models…');
+  let startError: string | undefined;
   try {
     sync = await startSync(view);
     sync.onSourcesChanged = (kinds) => {
-      // A newer bundle was switched on (or rolled back): the engine reloads after any turn in progress.
-      for (const kind of kinds) void hostOf[kind]?.reload().then(() => hostOf[kind]?.ready()).catch(() => undefined);
+      // A newer bundle was switched on (or rolled back): each engine reloads between turns and utterances,
+      // and only if it was running (an engine never used is not started by an update).
+      for (const kind of kinds) {
+        const host = hostOf[kind];
+        void host?.reload(() => !conversation.busy && !voice.hearing).then((stopped) => (stopped ? host.ready() : undefined)).catch(() => undefined);
+      }
     };
   } catch (e) {
-    view.showError(`The models could not be installed on this device: ${(e as Error).message}`);
+    startError = `The assistant's models could not be installed on this device: ${(e as Error).message}`;
+    view.showError(startError);
   }
-  view.setOffline('Loading models…', false);
+  view.setInstalling('Loading models…');
   const warm = Promise.all([agent.ready(), tts.ready(), stt.ready()]);
-  const registration = registerServiceWorker(view);
-  await warm.catch((e: unknown) => view.showError(`Some models could not be loaded: ${(e as Error).message}`));
+  // The first problem is the one to fix: a failed install explains every engine that then cannot load.
+  await warm.catch((e: unknown) => view.showError(startError ?? `Some models could not be loaded: ${(e as Error).message}`));
+  view.setInstalling(null);
   if (config.ui.attractScreen) view.showAttract(true);
   armIdleReset();
   if (config.handsFree && !config.ui.attractScreen) void startListening(true);

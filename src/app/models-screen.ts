@@ -13,7 +13,7 @@ export interface ModelsScreenActions {
   rollback(id: string): Promise<void>;
 }
 
-const KIND_LABEL: Record<BundleKind, string> = {
+export const KIND_LABEL: Record<BundleKind, string> = {
   vad: 'Speech detection',
   stt: 'Speech recognition',
   tts: 'Voice',
@@ -53,6 +53,11 @@ export class ModelsScreen {
 
   constructor(private readonly actions: ModelsScreenActions) {
     this.body = el('div', { class: 'models', id: 'models' }, el('p', { class: 'models-empty' }, 'Loading…'));
+  }
+
+  /** The model store could not start at all: say why here, where staff look. */
+  showFailure(message: string): void {
+    this.body.replaceChildren(el('p', { class: 'models-bad', role: 'alert', id: 'models-failure' }, message));
   }
 
   render(s: SyncStatus): void {

@@ -19,7 +19,7 @@ export interface SyncWiring {
   sources: ActiveSources;
   status(): SyncStatus | undefined;
   /** Called with the kinds whose active bundle changed (after an update or a rollback). */
-  onSourcesChanged?: (changed: BundleKind[], sources: ActiveSources) => void;
+  onSourcesChanged?: (changed: BundleKind[]) => void;
 }
 
 const EMBEDDED_URL = `${import.meta.env.BASE_URL}models/default/`;
@@ -52,13 +52,14 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
 
   let last: SyncStatus | undefined;
   const wiring = { sources: {}, status: () => last } as SyncWiring;
+  let showingProgress = false;
   let refreshing = Promise.resolve();
   const refreshSources = () => {
     refreshing = refreshing.then(async () => {
       const next = await host.call((api) => api.activeSources());
       const changed = (Object.keys({ ...next, ...wiring.sources }) as BundleKind[]).filter((k) => !sameRef(next[k], wiring.sources[k]));
       wiring.sources = next;
-      if (changed.length) wiring.onSourcesChanged?.(changed, next);
+      if (changed.length) wiring.onSourcesChanged?.(changed);
     }).catch(() => undefined);
   };
   const onStatus = (s: SyncStatus) => {
@@ -67,7 +68,9 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
     const activeNow = s.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
     if (activeBefore !== undefined && activeBefore !== activeNow) refreshSources();
     const d = s.downloads[0];
-    view.setInstalling(d ? `Installing models: ${Math.round((100 * d.doneBytes) / Math.max(1, d.totalBytes))}% of ${formatBytes(d.totalBytes)}` : null);
+    if (d) view.setInstalling(`Installing models: ${Math.round((100 * d.doneBytes) / Math.max(1, d.totalBytes))}% of ${formatBytes(d.totalBytes)}`);
+    else if (showingProgress) view.setInstalling(null);
+    showingProgress = !!d;
     // The sync worker drops a subscriber whose callback throws: a drawing bug must not cut the page off.
     try {
       screen.render(s);
@@ -85,7 +88,12 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
     },
   );
   wiring.host = host;
-  await host.ready();
+  try {
+    await host.ready();
+  } catch (e) {
+    screen.showFailure(`The model store could not start: ${(e as Error).message}`);
+    throw e;
+  }
 
   // Ask the browser not to evict the models under storage pressure (only a page may ask, not a worker).
   void navigator.storage?.persist?.().catch(() => false);
@@ -98,7 +106,12 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
     // Installed before: start at once (offline too) and pick up newer built-in models in the background.
     void installEmbedded().then(refreshSources, () => undefined);
   } else {
-    await installEmbedded();
+    try {
+      await installEmbedded();
+    } catch (e) {
+      screen.showFailure(`The built-in models could not be installed: ${(e as Error).message}`);
+      throw e;
+    }
     wiring.sources = await host.call((api) => api.activeSources());
   }
   return wiring;

@@ -49,17 +49,19 @@ export class WorkerHost<T> {
   }
 
   /**
-   * Starts a fresh worker for the next call, quietly (a newer model was installed). Calls in flight finish on
-   * the old worker first, so a reply is never cut off by an update.
+   * Starts a fresh worker for the next call, quietly (a newer model was installed), once no call is in flight
+   * and `idle()` says the conversation allows it, so a reply or an utterance is never cut off by an update.
+   * Resolves true if a running worker was stopped (false if none was running: nothing to reload).
    */
-  async reload(): Promise<void> {
+  async reload(idle: () => boolean = () => true): Promise<boolean> {
     const old = this.worker;
-    if (!old) return;
-    while (this.inFlight.size > 0 && this.worker === old) await new Promise((r) => setTimeout(r, 100));
-    if (this.worker !== old) return;
+    if (!old) return false;
+    while ((this.inFlight.size > 0 || !idle()) && this.worker === old) await new Promise((r) => setTimeout(r, 100));
+    if (this.worker !== old) return false;
     this.worker = undefined;
     this.remote = undefined;
     old.terminate();
+    return true;
   }
 
   /** Ends the worker as if it had crashed (used when a call must be abandoned). */
