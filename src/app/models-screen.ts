@@ -68,6 +68,7 @@ export class ModelsScreen {
       code: this.body.querySelector<HTMLInputElement>('#enrol-code')?.value,
       label: this.body.querySelector<HTMLInputElement>('#enrol-label')?.value,
     };
+    const focused = this.body.contains(document.activeElement) ? document.activeElement?.id : undefined;
     this.body.replaceChildren(this.enrolment(s), ...this.downloads(s), this.installed(s), this.storage(s), ...this.problems(s));
     // The form is gone once the device is enrolled: restore only into inputs that are still there (a throw
     // here would reach the sync worker through comlink, which then stops sending this page any status).
@@ -75,6 +76,8 @@ export class ModelsScreen {
       const input = this.body.querySelector<HTMLInputElement>(`#enrol-${id}`);
       if (input && value !== undefined) input.value = value;
     }
+    // A status update must not take the cursor away from someone typing a code.
+    if (focused) this.body.querySelector<HTMLElement>(`#${focused}`)?.focus();
   }
 
   private async run(action: () => Promise<void>): Promise<void> {
