@@ -134,6 +134,9 @@ describe('sync client in Chromium', () => {
     const missing = await page.evaluate(() => t.fetchHash('/store/gold-kb/9.9.9/kb/data.bin'));
     expect(missing.status).toBe(404);
     expect(missing.text).toMatch(/Bundle "gold-kb" 9.9.9 is not installed on this device/);
+    const malformed = await page.evaluate(() => t.fetchHash('/store/gold-kb/1.0.0/kb/%E0%A4%A.bin'));
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toMatch(/malformed percent-escape/);
     expect(requests.some((q) => q.url.startsWith('/store/'))).toBe(false);
   });
 

@@ -71,6 +71,8 @@ export async function verifyEnvelope(
     if (!s || typeof s.keyid !== 'string' || typeof s.sig !== 'string') continue;
     const pub = keys[s.keyid];
     if (!pub || pub.keytype !== 'ed25519' || !role.keyids.includes(s.keyid) || good.has(s.keyid)) continue;
+    // A key counts only under its own id: one key listed under two ids must not meet a threshold of 2.
+    if ((await keyIdOf(pub).catch(() => undefined)) !== s.keyid) continue;
     try {
       const key = await crypto.subtle.importKey('raw', buf(fromB64u(pub.public)), ED25519, false, ['verify']);
       if (await crypto.subtle.verify(ED25519, key, buf(fromB64u(s.sig)), bytes)) good.add(s.keyid);

@@ -119,19 +119,28 @@ export async function acceptManifest(
   if (m.requires.webgpu && !caps.webgpu) {
     throw new TrustError('incompatible', `The ${what} needs WebGPU, which this device or browser does not offer. It was not installed.`);
   }
-  if (m.requires.memoryMB && caps.memoryMB !== undefined && caps.memoryMB < m.requires.memoryMB) {
+  // navigator.deviceMemory is capped at 8 (GB) for privacy, so 8192 MB means "8 GB or more": a larger
+  // requirement cannot be judged from it and is not held against such a device.
+  if (m.requires.memoryMB && caps.memoryMB !== undefined && caps.memoryMB < 8192 && caps.memoryMB < m.requires.memoryMB) {
     throw new TrustError('incompatible', `The ${what} needs ${m.requires.memoryMB} MB of memory; this device reports ${caps.memoryMB} MB. It was not installed.`);
   }
   return m;
 }
 
-/** TUF chained rotation: root N+1 must be signed by root N's root keys and by its own. */
-export async function acceptRootUpdate(current: Signed<RootMetadata>, next: unknown): Promise<Signed<RootMetadata>> {
+/** TUF chained rotation: root N+1 must be signed by root N's root keys and by its own, and not have expired. */
+export async function acceptRootUpdate(current: Signed<RootMetadata>, next: unknown, now: Date = new Date()): Promise<Signed<RootMetadata>> {
   const env = await guard('malformed', () => parseRoot(next));
   if (env.signed.version !== current.signed.version + 1) {
     throw new TrustError('rollback', `Trusted root version ${env.signed.version} cannot follow version ${current.signed.version}; roots are accepted one version at a time.`);
   }
   await guard('signature', () => verifyEnvelope(env, current.signed.keys, current.signed.roles.root, `trusted root version ${env.signed.version} (old keys)`));
   await guard('signature', () => verifyEnvelope(env, env.signed.keys, env.signed.roles.root, `trusted root version ${env.signed.version} (new keys)`));
+  if (!(Date.parse(env.signed.expires) > now.getTime())) {
+    throw new TrustError(
+      'expired',
+      `Trusted root version ${env.signed.version} has expired (valid until ${env.signed.expires}; this device's time is ${now.toISOString()}). ` +
+        "It was rejected. Check this device's date and time; if they are right, tell IT to publish a new root.",
+    );
+  }
   return env;
 }

@@ -18,8 +18,10 @@ export interface WebLlmModelRecord {
 /** WebLLM appends "resolve/main/" to a model URL (Hugging Face layout); the store route drops it again. */
 const RESOLVE = 'resolve/main/';
 
+/** Each path segment is percent-encoded ("#", "?", "%" in a file name stay part of it); the slashes stay. */
 export function storeUrl(scope: string, id: string, version: string, path = ''): string {
-  return new URL(`store/${encodeURIComponent(id)}/${encodeURIComponent(version)}/${path}`, scope).href;
+  const encoded = path.split('/').map(encodeURIComponent).join('/');
+  return new URL(`store/${encodeURIComponent(id)}/${encodeURIComponent(version)}/${encoded}`, scope).href;
 }
 
 /** The bundle path a store-route request names, with WebLLM's "resolve/main/" segment removed. */

@@ -106,7 +106,13 @@ function storeSource(id: string, version: string): Promise<StoreSource> {
 }
 
 async function fromStore(request: Request, url: URL): Promise<Response> {
-  const [id, version, ...rest] = url.pathname.slice(STORE_PREFIX.length).split('/').map(decodeURIComponent);
+  let segments: string[];
+  try {
+    segments = url.pathname.slice(STORE_PREFIX.length).split('/').map(decodeURIComponent);
+  } catch {
+    return plain(400, `The address ${url.pathname} has a malformed percent-escape (a "%" not followed by two hex digits). Use ${STORE_PREFIX}<bundle id>/<version>/<file path> with each part URL-encoded.`);
+  }
+  const [id, version, ...rest] = segments;
   const requested = rest.join('/');
   if (!id || !version || !requested) return plain(404, `Use ${STORE_PREFIX}<bundle id>/<version>/<file path>.`);
   let source: StoreSource;

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HasherError, workerHasher, type HashWorker } from '../../src/bundles/client/chunk-hasher.ts';
 import { MemoryChunkStore } from '../../src/bundles/client/chunk-store.ts';
 import { downloadBlob, VerificationError, type DownloadOptions } from '../../src/bundles/client/downloader.ts';
 import { SyncHttpError } from '../../src/bundles/client/http.ts';
@@ -169,6 +170,74 @@ describe('downloadBlob', () => {
     const every = setup({ tagCheck: 'every' });
     await downloadBlob(every.opts);
     expect(await stored(every.store)).toEqual(blobBytes);
+  });
+
+  it('proves the content key from the store when every chunk is already stored (nothing fetched)', async () => {
+    const wrongKey = await importContentKey(new Uint8Array(32).fill(7));
+    const full = setup({ key: wrongKey });
+    await full.store.writeChunk(file.blob, 0, 0, blobBytes);
+    full.setVerified(file.chunks.length);
+    const err = await downloadBlob(full.opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VerificationError);
+    expect((err as Error).message).toMatch(/Chunk 0 of "data.bin".*could not be decrypted/);
+    expect(server.requests).toHaveLength(0);
+    // With the right key the same resume passes without a request.
+    const ok = setup();
+    await ok.store.writeChunk(file.blob, 0, 0, blobBytes);
+    ok.setVerified(file.chunks.length);
+    expect(await downloadBlob(ok.opts)).toMatchObject({ requests: 0, resumedFromChunk: file.chunks.length });
+  });
+
+  it('retries, hashing on this thread, when the hashing worker fails: that is not tampering', async () => {
+    for (const failure of ['error event', 'error reply', 'postMessage throws'] as const) {
+      server.requests.length = 0;
+      let spawned = 0;
+      // A Worker-like fake that breaks the way a real one can (failed to load / died, replied with an error).
+      const fake: HashWorker = {
+        onmessage: null,
+        onerror: null,
+        terminate() {},
+        postMessage(msg: { id: number }) {
+          if (failure === 'postMessage throws') throw new Error('DataCloneError');
+          setTimeout(() => {
+            if (failure === 'error event') fake.onerror?.call(fake as Worker, { message: 'worker script 404' } as ErrorEvent);
+            else fake.onmessage?.call(fake as Worker, { data: { id: msg.id, error: 'digest failed' } } as MessageEvent);
+          }, 1);
+        },
+      };
+      const hasher = workerHasher(() => (spawned++, fake));
+      const { store, opts } = setup({ hasher });
+      const report = await downloadBlob(opts);
+      expect(spawned).toBe(1);
+      expect(report.requests).toBe(2);
+      expect(await stored(store)).toEqual(blobBytes);
+    }
+  });
+
+  it('the worker hasher rejects with a HasherError, then hashes on this thread', async () => {
+    const fake: HashWorker = {
+      onmessage: null, onerror: null, terminate() {},
+      postMessage() { setTimeout(() => fake.onerror?.call(fake as Worker, {} as ErrorEvent), 1); },
+    };
+    const hasher = workerHasher(() => fake);
+    const err = await hasher.sha256(new Uint8Array(8)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HasherError);
+    expect((err as Error).message).toMatch(/hashing worker stopped \(it failed to load or crashed\)/);
+    expect((await hasher.sha256(new Uint8Array(8))).hex).toMatch(/^af5570f5/);
+  });
+
+  it('does not swallow a full disk while keeping chunks after a dropped connection', async () => {
+    server.faults = { cutAfterBytes: 10 * ENC_CHUNK + 1000, cutRequests: 1 };
+    const { store, opts } = setup();
+    // The chunks still pending when the connection drops (7, 8, 9) are written in the keeping path; 9 hits the quota.
+    const write = store.writeChunk.bind(store);
+    store.writeChunk = async (blob, index, offset, bytes) => {
+      if (index >= 9) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return write(blob, index, offset, bytes);
+    };
+    const err = await downloadBlob(opts).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('QuotaExceededError');
+    expect(server.requests).toHaveLength(1);
   });
 
   it('never reads more than the signed encrypted size (endless data)', async () => {

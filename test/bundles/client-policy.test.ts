@@ -150,7 +150,7 @@ describe('active / previous and garbage collection', () => {
     expect(() => rollbackPointer(undefined, 'kb', 2)).toThrow(/not installed/);
   });
 
-  it('keeps active and previous versions, partials still wanted and busy blobs; deletes the rest', () => {
+  it('keeps active and previous versions and partials still wanted; deletes the rest', () => {
     const plan = planGc({
       versions: [
         { id: 'kb', version: '1.0.0', blobs: ['k0'] },
@@ -162,14 +162,13 @@ describe('active / previous and garbage collection', () => {
         { id: 'kb', kind: 'kb', version: '1.2.0', previous: '1.1.0', since: 1 },
         { id: 'stt', kind: 'stt', version: '2.0.0', since: 1 },
       ],
-      storedBlobs: ['k0', 'k1', 'k2a', 'k2b', 's2', 'p-wanted', 'p-stale', 'orphan', 'busy'],
+      storedBlobs: ['k0', 'k1', 'k2a', 'k2b', 's2', 'p-wanted', 'p-stale', 'orphan'],
       partials: [
         { blob: 'p-wanted', id: 'stt', version: '3.0.0' },
         { blob: 'p-stale', id: 'stt', version: '2.5.0' },
         { blob: 'p-norecord', id: 'tts', version: '1.0.0' },
       ],
       wanted: [{ id: 'stt', version: '3.0.0' }],
-      busy: ['busy'],
     });
     expect(plan.deleteVersions).toEqual([{ id: 'kb', version: '1.0.0' }]);
     expect(plan.deleteBlobs.sort()).toEqual(['k0', 'orphan', 'p-stale']);

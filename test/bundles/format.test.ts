@@ -82,6 +82,15 @@ describe('signatures', () => {
     const twice = { ...env, signatures: [env.signatures[1]!, env.signatures[1]!] };
     await expect(verifyEnvelope(twice, keys, { keyids: [publisher.keyid, stranger.keyid], threshold: 2 }, 'm')).rejects.toThrow();
   });
+  it('counts a signature only under its key\'s own id (one key listed twice does not meet a threshold of 2)', async () => {
+    const env = await signEnvelope({ type: 'x' }, [publisher]);
+    const alias = 'f'.repeat(64);
+    const keys = { ...keysOf(publisher), [alias]: publisher.publicKey };
+    const doubled = { ...env, signatures: [env.signatures[0]!, { keyid: alias, sig: env.signatures[0]!.sig }] };
+    await expect(verifyEnvelope(doubled, keys, { keyids: [publisher.keyid, alias], threshold: 2 }, 'm')).rejects.toThrow(/1 of 2/);
+    await expect(verifyEnvelope({ ...env, signatures: [doubled.signatures[1]!] }, keys, { keyids: [alias], threshold: 1 }, 'm')).rejects.toThrow(/0 of 1/);
+    await verifyEnvelope(doubled, keys, { keyids: [publisher.keyid, alias], threshold: 1 }, 'm');
+  });
 });
 
 describe('chunked encryption', () => {

@@ -11,14 +11,14 @@ let root: Signed<RootMetadata>;
 const NOW = new Date('2026-11-26T10:00:00.000Z');
 const caps = { webgpu: false, appVersion: '0.2.0', memoryMB: 4096 };
 
-async function makeRoot(version: number, rootKeys: SigningKey[], signers: SigningKey[]): Promise<Signed<RootMetadata>> {
+async function makeRoot(version: number, rootKeys: SigningKey[], signers: SigningKey[], expires = '2027-11-26T00:00:00.000Z'): Promise<Signed<RootMetadata>> {
   const keys = Object.fromEntries([...rootKeys, timestamp].map((k) => [k.keyid, k.publicKey]));
   return signEnvelope<RootMetadata>(
     {
       type: 'root',
       spec: 1,
       version,
-      expires: '2027-11-26T00:00:00.000Z',
+      expires,
       keys,
       roles: {
         root: { keyids: rootKeys.map((k) => k.keyid), threshold: 1 },
@@ -127,6 +127,10 @@ describe('manifests', () => {
     expect(await code(acceptManifest(gpu.env, root.signed, gpu.entry, undefined, { ...caps, webgpu: true }))).toBe('accepted');
     const big = await manifest('1.0.0', { requires: { memoryMB: 8192 } });
     expect(await code(acceptManifest(big.env, root.signed, big.entry, undefined, caps))).toBe('incompatible');
+    // navigator.deviceMemory stops at 8 GB: a device reporting 8192 MB may have more, so it is not refused.
+    const huge = await manifest('1.0.0', { requires: { memoryMB: 16384 } });
+    expect(await code(acceptManifest(huge.env, root.signed, huge.entry, undefined, { ...caps, memoryMB: 8192 }))).toBe('accepted');
+    expect(await code(acceptManifest(huge.env, root.signed, huge.entry, undefined, { ...caps, memoryMB: 4096 }))).toBe('incompatible');
   });
 });
 
@@ -134,9 +138,15 @@ describe('root rotation', () => {
   it('accepts the next root signed by old and new keys only', async () => {
     const next = (await generateSigningKey()).key;
     const good = await makeRoot(2, [next], [publisher, next]);
-    expect((await acceptRootUpdate(root, good)).signed.version).toBe(2);
-    expect(await code(acceptRootUpdate(root, await makeRoot(2, [next], [next])))).toBe('signature');
-    expect(await code(acceptRootUpdate(root, await makeRoot(2, [next], [publisher])))).toBe('signature');
-    expect(await code(acceptRootUpdate(root, await makeRoot(3, [next], [publisher, next])))).toBe('rollback');
+    expect((await acceptRootUpdate(root, good, NOW)).signed.version).toBe(2);
+    expect(await code(acceptRootUpdate(root, await makeRoot(2, [next], [next]), NOW))).toBe('signature');
+    expect(await code(acceptRootUpdate(root, await makeRoot(2, [next], [publisher]), NOW))).toBe('signature');
+    expect(await code(acceptRootUpdate(root, await makeRoot(3, [next], [publisher, next]), NOW))).toBe('rollback');
+  });
+  it('rejects a correctly signed next root that has already expired', async () => {
+    const next = (await generateSigningKey()).key;
+    const stale = await makeRoot(2, [next], [publisher, next], '2026-11-26T09:59:59.000Z');
+    expect(await code(acceptRootUpdate(root, stale, NOW))).toBe('expired');
+    expect((await acceptRootUpdate(root, stale, new Date('2026-11-26T09:00:00.000Z'))).signed.version).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BundleMetadata } from '../../src/bundles/metadata.ts';
-import { storeRequestPath, webllmModelRecord } from '../../src/bundles/webllm.ts';
+import { storeRequestPath, storeUrl, webllmModelRecord } from '../../src/bundles/webllm.ts';
 
 const file = (path: string) => ({ path, size: 1, sha256: '0'.repeat(64), blob: '0'.repeat(64), encSize: 29, chunks: ['0'.repeat(64)] });
 const llm = (paths: string[], patch: Partial<BundleMetadata> = {}): BundleMetadata => ({
@@ -18,6 +18,12 @@ describe('WebLLM through the verified store', () => {
     // WebLLM resolves each file against the model URL; the store route maps it back to the bundle path.
     const shard = new URL('params_shard_0.bin', r.model).pathname.replace('/store/qwen-0.5b/1.0.0/', '');
     expect(storeRequestPath(shard, llm(MLC))).toBe('llm/params_shard_0.bin');
+  });
+  it('encodes each path segment, keeping the slashes', () => {
+    const u = storeUrl('https://x/app/', 'kb', '1.0.0', 'docs/a #1?%.json');
+    expect(u).toBe('https://x/app/store/kb/1.0.0/docs/a%20%231%3F%25.json');
+    const segments = new URL(u).pathname.split('/').slice(5).map(decodeURIComponent);
+    expect(segments).toEqual(['docs', 'a #1?%.json']);
   });
   it('keeps real paths and refuses bundles WebLLM cannot load', () => {
     expect(storeRequestPath('llm/tokenizer.json', llm(MLC))).toBe('llm/tokenizer.json');

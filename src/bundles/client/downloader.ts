@@ -6,10 +6,10 @@
  * chunk or two whatever the file's size.
  */
 import { checkChunkHash, chunkCount, encryptedChunkRange, expectChunkHash, openChunk } from '../chunks.ts';
-import { inThreadHasher, type ChunkHasher } from './chunk-hasher.ts';
+import { HasherError, inThreadHasher, type ChunkHasher } from './chunk-hasher.ts';
 import type { BundleMetadata, ManifestFile } from '../metadata.ts';
 import { BundleError } from '../source.ts';
-import type { ChunkStore } from './chunk-store.ts';
+import { isQuotaError, type ChunkStore } from './chunk-store.ts';
 import { ChunkCutter } from './chunk-cutter.ts';
 import { httpError, SyncHttpError, type FetchLike } from './http.ts';
 import { backoffDelayMs } from './policy.ts';
@@ -156,6 +156,9 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
         await sleep(Math.max(wait, Math.min(retryAfterMs, o.maxDelayMs ?? 30_000)));
       }
     }
+    // Everything was already stored (a resume after the last chunk): no chunk of this run proved the content
+    // key, so one stored chunk is decrypted now.
+    if (!keyChecked) await checkKeyOnStored();
     await save();
   } finally {
     await store.close(file.blob).catch(() => undefined);
@@ -223,18 +226,22 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
       }
       while (pending.length) await writeHead();
     } catch (e) {
-      // The connection dropped (or a chunk failed): keep every chunk before the failure that did verify, so the
-      // next request resumes right after it.
-      if (!(e instanceof BundleError)) {
+      // The connection dropped (or the hasher failed): keep every chunk before the failure that did verify, so
+      // the next request resumes right after it.
+      let full: unknown;
+      if (!(e instanceof VerificationError) && !isQuotaError(e)) {
         try {
           while (pending.length) await writeHead();
-        } catch {
-          // The first chunk that fails its check ends the keeping; the resume starts there.
+        } catch (k) {
+          // The first chunk that fails its check ends the keeping; the resume starts there. A full disk though
+          // is not worth retrying: it ends the download.
+          if (isQuotaError(k)) full = k;
         }
       }
       await Promise.allSettled(pending.map((p) => p.check));
       await reader.cancel().catch(() => undefined);
-      if (e instanceof BundleError || (e as Error).name === 'AbortError' || (e as Error).name === 'QuotaExceededError') throw e;
+      if (full) throw full;
+      if (e instanceof BundleError || (e as Error).name === 'AbortError' || isQuotaError(e)) throw e;
       throw new SyncHttpError(`the connection dropped: ${(e as Error).message}`, 0, 'network');
     }
     if (cutter.done) {
@@ -256,11 +263,28 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
       expectChunkHash(hashed.hex, file, index, bundle.id);
       return hashed.bytes;
     } catch (e) {
-      throw new VerificationError(
-        `Chunk ${index} of "${file.path}" in bundle "${bundle.id}" ${bundle.version} failed verification (${(e as Error).message}). ` +
-          'It was not stored and nothing was installed; the bundle stays as it was. Tell IT: the server or the network is sending altered data.',
-      );
+      // The hashing worker broke: this device's fault, not the data's. Retried (the hasher now hashes here).
+      if (e instanceof HasherError) throw new SyncHttpError(`chunk ${index} could not be hashed: ${e.message}`, 0, 'hasher');
+      throw tampered(index, e);
     }
+  }
+
+  function tampered(index: number, e: unknown): VerificationError {
+    return new VerificationError(
+      `Chunk ${index} of "${file.path}" in bundle "${bundle.id}" ${bundle.version} failed verification (${(e as Error).message}). ` +
+        'It was not stored and nothing was installed; the bundle stays as it was. Tell IT: the server or the network is sending altered data.',
+    );
+  }
+
+  async function checkKeyOnStored(): Promise<void> {
+    const { start, end } = encryptedChunkRange(file, bundle.chunkSize, 0);
+    const enc = await store.readRange(file.blob, start, end);
+    try {
+      await openChunk(o.key, enc, bundle, file, 0);
+    } catch (e) {
+      throw tampered(0, e);
+    }
+    keyChecked = true;
   }
 
   async function storeChunk(index: number, offset: number, bytes: Uint8Array): Promise<void> {

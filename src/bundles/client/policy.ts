@@ -41,8 +41,6 @@ export interface GcInput {
   partials: Array<{ blob: string; id: string; version: string }>;
   /** Versions the server still wants installed: their partial downloads are kept for resuming. */
   wanted: Array<{ id: string; version: string }>;
-  /** Blobs being written right now (never deleted). */
-  busy?: Iterable<string>;
 }
 
 export interface GcPlan {
@@ -60,7 +58,7 @@ export function planGc(input: GcInput): GcPlan {
     kept.add(vkey(p.id, p.version));
     if (p.previous) kept.add(vkey(p.id, p.previous));
   }
-  const keepBlobs = new Set<string>(input.busy ?? []);
+  const keepBlobs = new Set<string>();
   const deleteVersions: GcPlan['deleteVersions'] = [];
   for (const v of input.versions) {
     if (kept.has(vkey(v.id, v.version))) for (const b of v.blobs) keepBlobs.add(b);

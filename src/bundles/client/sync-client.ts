@@ -7,7 +7,7 @@ import { exportWrapPublicKey, generateWrapKeyPair, type KeyEnvelope } from '../k
 import { BUNDLE_KINDS, compareVersions, parseBundleMetadata, parseRoot, type BundleKind, type FreshnessEntry, type RootMetadata } from '../metadata.ts';
 import { keyIdOf, verifyEnvelope, type PublicKeyInfo } from '../signing.ts';
 import { BundleError } from '../source.ts';
-import { acceptFreshness, acceptManifest, acceptRootUpdate, TrustError, type DeviceCapabilities, type TrustState } from '../trust.ts';
+import { acceptFreshness, acceptManifest, acceptRootUpdate, TrustError, trustedNow, type DeviceCapabilities, type TrustState } from '../trust.ts';
 import type { ChunkHasher } from './chunk-hasher.ts';
 import { openChunkStore, withWriteLimit, type ChunkStore, type StoreBackend } from './chunk-store.ts';
 import { requestJson, SyncHttpError, type FetchLike } from './http.ts';
@@ -292,10 +292,15 @@ export class SyncClient {
         freshness?: unknown; checkAfterSeconds?: unknown;
       };
       if (typeof answer.checkAfterSeconds === 'number') checkAfterSeconds = answer.checkAfterSeconds;
-      const trust = await this.registry.trust();
-      if (!trust) throw new BundleError('This device has no trusted root. Enrol it again with a code from IT.');
-      const accepted = await this.#acceptFreshness(answer.freshness, trust, device);
-      await this.registry.saveTrust(accepted.state);
+      // Read, check and save the trust state under the cross-tab lock: two tabs checking at once must not
+      // save an older freshness version over a newer one.
+      const accepted = await this.#serial(async () => {
+        const trust = await this.registry.trust();
+        if (!trust) throw new BundleError('This device has no trusted root. Enrol it again with a code from IT.');
+        const ok = await this.#acceptFreshness(answer.freshness, trust, device);
+        await this.registry.saveTrust(ok.state);
+        return ok;
+      });
       const root = accepted.state.root.signed;
       const wanted: Array<{ id: string; version: string }> = [];
       for (const entry of accepted.freshness.bundles) {
@@ -345,7 +350,7 @@ export class SyncClient {
       if (!(e instanceof TrustError && e.code === 'signature')) throw e;
       const served = await requestJson(this.#fetch, `${device.server}/api/v1/root`, 'send its trusted root', { token: device.token });
       if ((served as { signed?: { version?: unknown } })?.signed?.version === trust.root.signed.version) throw e;
-      const root = await acceptRootUpdate(trust.root, served);
+      const root = await acceptRootUpdate(trust.root, served, trustedNow(trust, this.#deviceNow()));
       const next = { ...trust, root };
       const accepted = await acceptFreshness(json, next, device.deviceId, this.#deviceNow());
       return accepted;
@@ -526,10 +531,5 @@ export class SyncClient {
       if (plan.deleteVersions.length || plan.deleteBlobs.length) this.#emit();
       return { deletedVersions: plan.deleteVersions, deletedBlobs: plan.deleteBlobs.length, freedBytes };
     });
-  }
-
-  /** The device's content key for a version can only decrypt; exposed for StoreSource in this worker. */
-  async installedVersion(id: string, version: string): Promise<InstalledVersion | undefined> {
-    return this.registry.version(id, version);
   }
 }
