@@ -51,6 +51,13 @@ async function keysInit(args: string[], io: AdminIo): Promise<number> {
       'Warning: the old keys are gone. Every enrolled device must enrol again, and bundles published with the old keys must be packed and published again.\n',
     );
   }
+  if (result.movedAside.length > 0) {
+    io.stdout(
+      '\nMoved the old database and blobs aside (their bundles and devices belong to the old keys and cannot work with the new ones):\n' +
+        result.movedAside.map(([from, to]) => `  ${from} -> ${to}\n`).join('') +
+        'Delete them once you no longer need them; a new empty database is created when the service starts.\n',
+    );
+  }
   io.stdout(`\nNext: voice-agent device enroll-code --branch <branch>   (and voice-agent serve to run the service)\n`);
   return 0;
 }

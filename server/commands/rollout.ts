@@ -93,7 +93,12 @@ async function rolloutSet(args: string[], io: AdminIo): Promise<number> {
       io.stdout(`  No device is enrolled in branch ${target.slice(7)} yet; devices enrolled there later get it.\n`);
     }
     if (before !== undefined && compareVersions(version, before) < 0) {
-      io.stdout(`  ${version} is lower than ${before}: devices that were given ${before} are told to downgrade.\n`);
+      io.stdout(
+        percent === 100
+          ? `  ${version} is lower than ${before}: devices that were given ${before} are told to downgrade.\n`
+          : `  ${version} is lower than ${before}, which stays active: devices in ${before}'s share keep it. ` +
+              'To take devices back to an older version, use "voice-agent rollout rollback".\n',
+      );
     }
     io.stdout('  Devices pick it up at their next update check.\n');
     return 0;

@@ -4,11 +4,10 @@
  * The interface is what the routes use, so S3-compatible object storage can replace the disk later.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 
 /** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
 export interface ByteRange {
@@ -79,17 +78,19 @@ export class DiskBlobStore implements BlobStore {
     const hash = createHash('sha256');
     let size = 0;
     try {
-      await pipeline(
-        source,
-        async function* (chunks: AsyncIterable<Uint8Array>) {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            size += chunk.byteLength;
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp, { mode: 0o640 }),
-      );
+      const handle = await open(tmp, 'wx', 0o640);
+      try {
+        for await (const chunk of source as AsyncIterable<Uint8Array>) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          // write() may write less than asked; loop until the chunk is all on its way to disk.
+          for (let at = 0; at < chunk.byteLength; ) at += (await handle.write(chunk, at, chunk.byteLength - at)).bytesWritten;
+        }
+        // On disk before the rename: after a power cut the name never points at a blob with missing bytes.
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       const sha256 = hash.digest('hex');
       if (expectedSha !== undefined && sha256 !== expectedSha) {
         throw new BlobStoreError(

@@ -9,7 +9,7 @@
  *   <data>/blobs/ab/<sha256>     encrypted blobs
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromB64u } from '../../src/bundles/encoding.ts';
@@ -94,6 +94,25 @@ export interface InitResult {
   paths: DataDirPaths;
   root: Signed<RootMetadata>;
   keyids: { publisher: string; timestamp: string };
+  /** With `force`: the database and blob files moved aside (`<name>.replaced-<timestamp>`), as [from, to]. */
+  movedAside: Array<[string, string]>;
+}
+
+/**
+ * New keys make the old database and blobs useless (bundles are wrapped to the old wrap key, devices pinned the
+ * old root), so `--force` renames them out of the way instead of leaving a server that fails on every device.
+ */
+async function moveAsideOldState(paths: DataDirPaths, now: Date): Promise<Array<[string, string]>> {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
+  const moved: Array<[string, string]> = [];
+  for (const from of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`, paths.blobs]) {
+    if (!existsSync(from)) continue;
+    if (from === paths.blobs && (await readdir(from)).length === 0) continue; // nothing published yet: keep it
+    const to = `${from}.replaced-${stamp}`;
+    await rename(from, to);
+    moved.push([from, to]);
+  }
+  return moved;
 }
 
 /** Creates the three keys and the root signed by the publisher key: `voice-agent keys init`, and `serve` on a fresh machine. */
@@ -126,12 +145,13 @@ export async function initDataDir(dir: string, opts: InitOptions = {}): Promise<
     wrapKey: await exportWrapPublicKey(wrap.publicKey),
   };
   const signedRoot = await signEnvelope(root, [publisher.key]);
+  const movedAside = opts.force ? await moveAsideOldState(paths, now) : [];
   await mkdir(paths.blobs, { recursive: true });
   await writeSecret(paths.publisherKey, publisher.privateJwk);
   await writeSecret(paths.timestampKey, timestamp.privateJwk);
   await writeSecret(paths.wrapKey, await exportWrapPrivateJwk(wrap.privateKey));
   await writeFile(paths.root, `${JSON.stringify(signedRoot, null, 2)}\n`);
-  return { paths, root: signedRoot, keyids: { publisher: publisher.key.keyid, timestamp: timestamp.key.keyid } };
+  return { paths, root: signedRoot, keyids: { publisher: publisher.key.keyid, timestamp: timestamp.key.keyid }, movedAside };
 }
 
 async function readJson(path: string, what: string, dir: string): Promise<unknown> {

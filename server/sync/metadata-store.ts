@@ -609,7 +609,11 @@ export class SqliteMetadataStore implements MetadataStore {
       if (r.percent >= 100) {
         this.q('UPDATE rollouts SET active = 0 WHERE bundle_id = ? AND target = ? AND active = 1').run(r.bundleId, r.target);
       } else {
-        this.q('UPDATE rollouts SET active = 0 WHERE bundle_id = ? AND target = ? AND active = 1 AND percent < 100').run(r.bundleId, r.target);
+        // Only the same version's earlier percentage goes: partials of other versions nest by bucket
+        // (1.0@100%, 1.1@50%, 1.2@10%), so a new stage never takes a device off the version it runs.
+        this
+          .q('UPDATE rollouts SET active = 0 WHERE bundle_id = ? AND target = ? AND version = ? AND active = 1 AND percent < 100')
+          .run(r.bundleId, r.target, r.version);
       }
       const info = this
         .q('INSERT INTO rollouts (bundle_id, version, target, percent, pinned, created_at) VALUES (?, ?, ?, ?, ?, ?)')

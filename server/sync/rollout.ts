@@ -3,9 +3,11 @@
  * are easy to test and every app server computes the same answer without shared state.
  *
  * Precedence: a rollout to the device itself, then one to its branch, then one to all devices. Within a
- * target, pinned rollouts come first, then the newest; a rollout applies to a device when the device's
- * stable bucket (0..99) is below its percentage. So "1.1 to 10%" next to "1.0 to 100%" gives one device in
- * ten 1.1 and the rest 1.0, and the same devices every time.
+ * target, pinned rollouts come first, then the highest version (then the newest rollout); a rollout applies
+ * to a device when the device's stable bucket (0..99) is below its percentage. So "1.1 to 10%" next to
+ * "1.0 to 100%" gives one device in ten 1.1 and the rest 1.0, and the same devices every time; stages nest
+ * (1.2@10%, 1.1@50%, 1.0@100%), so raising or adding a stage never moves a device to a lower version.
+ * Going back is done by `rollout rollback` or a 100% rollout, which replace what is active.
  */
 import { createHash } from 'node:crypto';
 import { compareVersions } from '../../src/bundles/metadata.ts';
@@ -57,7 +59,11 @@ export function chooseVersions(device: { id: string; branch: string }, rollouts:
   for (const [bundleId, list] of byBundle) {
     const bucket = rolloutBucket(device.id, bundleId);
     const ordered = [...list].sort(
-      (a, b) => levels.indexOf(a.target) - levels.indexOf(b.target) || Number(b.pinned) - Number(a.pinned) || b.id - a.id,
+      (a, b) =>
+        levels.indexOf(a.target) - levels.indexOf(b.target) ||
+        Number(b.pinned) - Number(a.pinned) ||
+        compareVersions(b.version, a.version) ||
+        b.id - a.id,
     );
     const hit = ordered.find((r) => bucket < r.percent);
     if (hit) choices.push({ bundleId, version: hit.version, rolloutId: hit.id });

@@ -156,6 +156,14 @@ export function parseRange(header: string, size: number): { start: number; end: 
   return { start, end };
 }
 
+/** RFC 9110 §13.1.2: `*` or a comma-separated list of entity tags, compared weakly (a `W/` prefix is ignored). */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => bare(t) === bare(etag));
+}
+
 function isValidP256Point(b64: string): Promise<boolean> {
   let raw: Uint8Array;
   try {
@@ -179,7 +187,11 @@ export async function syncRoutes(app: FastifyInstance, opts: SyncRouteOptions): 
   const enrollLimiter = new WindowLimiter(opts.enrollFailuresPerAddress ?? 20, 600_000);
   const rootJson = JSON.stringify(opts.root);
 
-  app.setErrorHandler(apiErrorHandler);
+  // The API speaks JSON only: without Fastify's text/plain parser a text body is refused with 415 and a reason
+  // (FST_ERR_CTP_INVALID_MEDIA_TYPE, see describeFrameworkError) instead of failing schema checks as a string.
+  // The plugin is encapsulated, so this does not reach the rest of the server. Errors go through apiErrorHandler,
+  // which app.ts installs on the root instance.
+  app.removeContentTypeParser('text/plain');
 
   /** The device behind the bearer token, or an ApiError: 401 without a valid token, 403 when revoked. */
   async function authenticate(req: FastifyRequest): Promise<DeviceRecord> {
@@ -326,7 +338,7 @@ export async function syncRoutes(app: FastifyInstance, opts: SyncRouteOptions): 
       metrics?.updateChecks.inc({ result: 'ok' });
       const etag = `"f${fresh.version}-${fresh.contentHash.slice(0, 16)}"`;
       reply.header('Cache-Control', 'private, no-cache').header('ETag', etag);
-      if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+      if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) return reply.code(304).send();
       reply.type('application/json; charset=utf-8');
       // The stored bytes as they are: a repeated check returns an identical freshness.
       return `{"freshness":${fresh.body},"checkAfterSeconds":${checkAfterSeconds}}`;
@@ -360,7 +372,20 @@ export async function syncRoutes(app: FastifyInstance, opts: SyncRouteOptions): 
         `Bundle ${id} ${version} is not rolled out to this device, so its key is not given out. Check for updates to see what this device should install.`,
       );
     }
-    const raw = await unwrapContentKeyRaw(bundle.keyEnvelope as KeyEnvelope, opts.wrapPrivate, id, version);
+    let raw: Uint8Array;
+    try {
+      raw = await unwrapContentKeyRaw(bundle.keyEnvelope as KeyEnvelope, opts.wrapPrivate, id, version);
+    } catch (e) {
+      // The stored envelope was wrapped to another wrap key (e.g. the data dir's keys were replaced): no device can
+      // get this bundle's key until it is packed for this service and published again.
+      req.log.error({ err: e, bundle: `${id}@${version}` }, 'cannot open the stored key envelope');
+      throw new ApiError(
+        500,
+        'bundle_key_unusable',
+        `The sync service cannot open the key of bundle ${id} ${version}: this bundle was published under other service keys. ` +
+          'IT must pack it for this service and publish it again; the device will retry at its next update check.',
+      );
+    }
     let envelope: KeyEnvelope;
     try {
       envelope = await wrapContentKey(raw, { keytype: 'ecdh-p256', public: device.publicKey }, id, version);
@@ -392,10 +417,7 @@ export async function syncRoutes(app: FastifyInstance, opts: SyncRouteOptions): 
         .header('Accept-Ranges', 'bytes')
         .header('Cache-Control', 'private, max-age=31536000, immutable')
         .type('application/octet-stream');
-      const inm = req.headers['if-none-match'];
-      if (inm !== undefined && (inm === '*' || inm.split(',').some((t) => t.trim() === etag))) {
-        return reply.code(304).send();
-      }
+      if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) return reply.code(304).send();
       // If-Range: resume only when the client's partial copy is of this exact blob (strong comparison).
       const rangeHeader = req.headers.range;
       const ifRange = req.headers['if-range'];

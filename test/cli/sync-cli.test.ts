@@ -135,6 +135,22 @@ describe('voice-agent sync admin CLI', () => {
     expect(shown.keys.find((k) => k.roles.includes('targets'))?.keyid).toBe(publisherId);
   });
 
+  it('keys init --force moves the old database and blobs aside and says so', async () => {
+    const other = join(work, 'forced');
+    expect(run(['keys', 'init', '--data', other]).status).toBe(0);
+    await writeFile(join(other, 'sync.db'), 'old');
+    await mkdir(join(other, 'blobs', 'ab'));
+    const forced = run(['keys', 'init', '--force', '--data', other]);
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/Replaced the keys/);
+    expect(forced.stdout).toMatch(/Moved the old database and blobs aside/);
+    expect(forced.stdout).toMatch(/sync\.db -> .*sync\.db\.replaced-\S+/);
+    expect(forced.stdout).toMatch(/blobs -> .*blobs\.replaced-\S+/);
+    const names = readdirSync(other);
+    expect(names.some((n) => n.startsWith('sync.db.replaced-'))).toBe(true);
+    expect(names).not.toContain('sync.db');
+  });
+
   it('packs a folder and verifies it: signature, chunk hashes and GCM tags', async () => {
     const pack = run(['bundle', 'pack', 'hinglish', '--kind', 'stt', '--version', '1.0.0', '--lang', 'hi,en', '--chunk-size', CHUNK]);
     expect(pack.status, pack.stderr).toBe(0);

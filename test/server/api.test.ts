@@ -87,7 +87,7 @@ describe('enrolment', () => {
     const cases: Array<[string, RequestInit, number, string?]> = [
       ['not JSON', { body: '{"code": ', headers: { 'content-type': 'application/json' } }, 400, 'malformed_json'],
       ['empty body', { body: '', headers: { 'content-type': 'application/json' } }, 400],
-      ['text/plain', { body: 'hello', headers: { 'content-type': 'text/plain' } }, 400, 'bad_request'],
+      ['text/plain', { body: 'hello', headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
       ['form data', { body: 'code=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type'],
       ['an array', { body: '[]', headers: { 'content-type': 'application/json' } }, 400, 'bad_request'],
       ['no code', { body: JSON.stringify({ publicKey, appVersion: '0.1.0' }), headers: { 'content-type': 'application/json' } }, 400, 'bad_request'],
@@ -134,6 +134,9 @@ describe('updates', () => {
     expect(await again.text()).toBe(text);
     const etag = again.headers.get('etag')!;
     expect((await get('/api/v1/updates', { ...device.auth, 'if-none-match': etag })).status).toBe(304);
+    expect((await get('/api/v1/updates', { ...device.auth, 'if-none-match': `"other", ${etag}` })).status).toBe(304);
+    expect((await get('/api/v1/updates', { ...device.auth, 'if-none-match': '*' })).status).toBe(304);
+    expect((await get('/api/v1/updates', { ...device.auth, 'if-none-match': '"other"' })).status).toBe(200);
     await expectError(await get('/api/v1/updates?appVersion=newest', device.auth), 400, 'bad_request');
   });
 
@@ -179,6 +182,16 @@ describe('manifests and keys', () => {
     await s.store.setRollout({ bundleId: 'branch-kb', version: '2.0.0', target: 'branch:other-branch', percent: 100 });
     expect((await expectError(await get('/api/v1/bundles/branch-kb/2.0.0/key', device.auth), 403, 'not_offered')).message).toMatch(/not rolled out to this device/);
     await expectError(await get('/api/v1/bundles/branch-kb/3.0.0/key', device.auth), 404, 'unknown_bundle');
+  });
+
+  it('a bundle wrapped to other service keys gets a clear 500 telling IT to publish it again', async () => {
+    const foreign = (await exportWrapPublicKey((await generateWrapKeyPair(false)).publicKey));
+    const root = { ...s.data.root, signed: { ...s.data.root.signed, wrapKey: foreign } };
+    await publish({ ...s, data: { root } }, { id: 'foreign-kb', version: '1.0.0' });
+    await s.store.setRollout({ bundleId: 'foreign-kb', version: '1.0.0', target: 'all', percent: 100 });
+    const body = await expectError(await get('/api/v1/bundles/foreign-kb/1.0.0/key', device.auth), 500, 'bundle_key_unusable');
+    expect(body.message).toMatch(/published under other service keys.*publish it again/);
+    await s.store.stopRollout((await s.store.listRollouts({ bundleId: 'foreign-kb', activeOnly: true }))[0]!.id);
   });
 });
 

@@ -1,11 +1,14 @@
-/** `voice-agent serve` as `npm start` runs it: a real process, a fresh data dir, JSON logs. Needs the built app (npm test builds it). */
-import { spawn } from 'node:child_process';
+/** `voice-agent serve` as `npm start` runs it: a real process, a data dir, JSON logs. Needs the built app (npm test builds it). */
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_APP_DIR } from '../../server/app.ts';
+import { mayCreateKeys } from '../../server/commands/serve.ts';
+import { defaultDataDir } from '../../server/sync/data-dir.ts';
 import { tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/voice-agent.mjs', import.meta.url));
@@ -40,18 +43,32 @@ async function serveOnce(dataDir: string): Promise<{ logs: Array<Record<string, 
 }
 
 describe('voice-agent serve', () => {
-  it('initialises keys on a fresh data dir (and says so), logs JSON lines, serves health, stops cleanly', async () => {
+  it('creates keys on its own only in the default data dir', () => {
+    expect(mayCreateKeys(defaultDataDir({}))).toBe(true);
+    expect(mayCreateKeys(join(defaultDataDir({}), '..', '.data'))).toBe(true);
+    expect(mayCreateKeys(join(tmpdir(), 'elsewhere'))).toBe(false);
+    expect(mayCreateKeys(defaultDataDir({ VOICE_AGENT_DATA: join(tmpdir(), 'from-env') }))).toBe(false);
+  });
+
+  it('refuses a --data dir without keys; after keys init it logs JSON lines, serves health, stops cleanly', async () => {
     // `npm test` builds the app first; serve refuses to start without it.
     expect(existsSync(join(DEFAULT_APP_DIR, 'index.html')), 'dist/ is not built: run "npm run build" (npm test does)').toBe(true);
     const dir = await tempDir('va-serve-');
+    const data = join(dir, 'data');
     try {
-      const first = await serveOnce(join(dir, 'data'));
+      const refused = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data', data], { encoding: 'utf8', timeout: 20_000 });
+      expect(refused.status, refused.stderr).toBe(1);
+      expect(refused.stderr).toContain(`no keys in ${data}`);
+      expect(refused.stderr).toContain(`voice-agent keys init --data ${data}`);
+      expect(existsSync(join(data, 'keys'))).toBe(false);
+
+      const init = spawnSync(process.execPath, [BIN, 'keys', 'init', '--data', data], { encoding: 'utf8', timeout: 20_000 });
+      expect(init.status, init.stderr).toBe(0);
+      const first = await serveOnce(data);
       expect(first.code).toBe(0);
       expect(first.health).toMatchObject({ status: 'ok', db: 'ok', blobs: 'ok', devices: 0 });
-      expect(first.logs.some((l) => /created new keys/.test(String(l.msg)))).toBe(true);
+      expect(first.logs.some((l) => /created new keys/.test(String(l.msg)))).toBe(false);
       expect(first.logs.some((l) => (l.req as { url?: string } | undefined)?.url === '/api/health')).toBe(true);
-      const second = await serveOnce(join(dir, 'data'));
-      expect(second.logs.some((l) => /created new keys/.test(String(l.msg)))).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesSource, DiskBlobStore } from '../../server/sync/blob-store.ts';
 import { dataDirPaths, initDataDir, openDataDir } from '../../server/sync/data-dir.ts';
 import { MetadataStoreError, SqliteMetadataStore, type NewBundle } from '../../server/sync/metadata-store.ts';
+import { chooseVersions, markDowngrades, rolloutBucket } from '../../server/sync/rollout.ts';
 import { hashSecret, normalizeEnrollCode } from '../../server/sync/secrets.ts';
 import { verifyEnvelope } from '../../src/bundles/signing.ts';
 import { randomBytes, tempDir } from './helpers.ts';
@@ -178,6 +179,40 @@ describe('SqliteMetadataStore', () => {
     await store.close();
   });
 
+  it('staged partial rollouts of different versions nest by bucket: a new stage downgrades nobody', async () => {
+    const store = new SqliteMetadataStore(join(dir, 'sync.db'));
+    for (const v of ['1.0', '1.1', '1.2']) await store.putBundle(bundle('kb', v));
+    const devices = Array.from({ length: 200 }, (_, i) => ({ id: `dev_${i.toString(16).padStart(20, '0')}`, branch: 'b' }));
+    const offered = new Map<string, Record<string, string>>(devices.map((d) => [d.id, {}]));
+    /** One update check by every device: its version now, and whether it was told to downgrade. */
+    const checkAll = async () => {
+      const rollouts = await store.listRollouts({ activeOnly: true });
+      return devices.map((d) => {
+        const marked = markDowngrades(chooseVersions(d, rollouts), offered.get(d.id)!);
+        offered.set(d.id, marked.offered);
+        return { bucket: rolloutBucket(d.id, 'kb'), version: marked.choices[0]?.version, downgrade: marked.choices[0]?.downgrade };
+      });
+    };
+    await store.setRollout({ bundleId: 'kb', version: '1.0', target: 'all', percent: 100 });
+    await checkAll();
+    await store.setRollout({ bundleId: 'kb', version: '1.1', target: 'all', percent: 50 });
+    const before = await checkAll();
+    expect(before.filter((d) => d.version === '1.1').length).toBeGreaterThan(50);
+    await store.setRollout({ bundleId: 'kb', version: '1.2', target: 'all', percent: 10 });
+    const active = await store.listRollouts({ activeOnly: true });
+    expect(active.map((r) => `${r.version}@${r.percent}`)).toEqual(['1.0@100', '1.1@50', '1.2@10']);
+    const after = await checkAll();
+    expect(after.filter((d) => d.downgrade)).toEqual([]);
+    for (const d of after) expect(d.version, `bucket ${d.bucket}`).toBe(d.bucket < 10 ? '1.2' : d.bucket < 50 ? '1.1' : '1.0');
+    // Raising 1.1 to 60% replaces only 1.1's stage; the 1.2 devices stay on 1.2.
+    await store.setRollout({ bundleId: 'kb', version: '1.1', target: 'all', percent: 60 });
+    expect((await store.listRollouts({ activeOnly: true })).map((r) => `${r.version}@${r.percent}`)).toEqual(['1.0@100', '1.2@10', '1.1@60']);
+    const raised = await checkAll();
+    expect(raised.filter((d) => d.downgrade)).toEqual([]);
+    for (const d of raised) expect(d.version).toBe(d.bucket < 10 ? '1.2' : d.bucket < 60 ? '1.1' : '1.0');
+    await store.close();
+  });
+
   it('freshness is saved with compare-and-set on the previous version', async () => {
     const store = new SqliteMetadataStore(join(dir, 'sync.db'));
     const { code } = await store.createEnrollCode({ branch: 'b' });
@@ -238,6 +273,29 @@ describe('data directory', () => {
     await expect(initDataDir(data)).rejects.toThrow(/Keys already exist.*--force/);
     const second = await initDataDir(data, { force: true });
     expect(second.keyids.publisher).not.toBe(first.keyids.publisher);
+    expect(second.movedAside).toEqual([]);
+  });
+
+  it('forced new keys move the old database and blobs aside: they belong to the old keys', async () => {
+    const data = join(dir, 'data');
+    await initDataDir(data);
+    const p = dataDirPaths(data);
+    const store = new SqliteMetadataStore(p.db);
+    await store.close();
+    await writeFile(`${p.db}-wal`, '');
+    const blob = await new DiskBlobStore(p.blobs).put(bytesSource(new Uint8Array([1, 2, 3])));
+    const now = new Date('2026-03-04T05:06:07.890Z');
+    const forced = await initDataDir(data, { force: true, now });
+    const stamp = '2026-03-04T05-06-07-890Z';
+    expect(forced.movedAside).toEqual([
+      [p.db, `${p.db}.replaced-${stamp}`],
+      [`${p.db}-wal`, `${p.db}-wal.replaced-${stamp}`],
+      [p.blobs, `${p.blobs}.replaced-${stamp}`],
+    ]);
+    expect(existsSync(p.db)).toBe(false);
+    expect(await readdir(p.blobs)).toEqual([]);
+    expect(existsSync(join(`${p.blobs}.replaced-${stamp}`, blob.sha256.slice(0, 2), blob.sha256))).toBe(true);
+    await expect(openDataDir(data)).resolves.toBeTruthy();
   });
 
   it('opening an empty or damaged directory says what to do', async () => {
