@@ -63,6 +63,24 @@ describe('ChunkCutter', () => {
   });
 });
 
+describe('ChunkCutter buffer reuse', () => {
+  it('reuses a stored chunk\'s buffer for the next chunk, with the right bytes', () => {
+    const file = fileOf(10_000, 1024);
+    const blob = blobBytes(file.encSize);
+    const cutter = new ChunkCutter(file, 1024);
+    const [first] = cutter.push(blob.subarray(0, 1052 + 10).slice());
+    // A chunk that lay whole inside a network piece is a view of it: never taken for reuse.
+    cutter.recycle(first!.bytes);
+    const pieces = [blob.subarray(1062, 1600).slice(), blob.subarray(1600, 2104).slice()];
+    const [second] = [...cutter.push(pieces[0]!), ...cutter.push(pieces[1]!)];
+    expect(second!.bytes).toEqual(blob.subarray(1052, 2104));
+    cutter.recycle(second!.bytes);
+    const [third] = [...cutter.push(blob.subarray(2104, 2500).slice()), ...cutter.push(blob.subarray(2500, 3156).slice())];
+    expect(third!.bytes.buffer).toBe(second!.bytes.buffer);
+    expect(third!.bytes).toEqual(blob.subarray(2104, 3156));
+  });
+});
+
 describe('ProgressMeter', () => {
   it('measures the rate over the recent window and the time left; resumed bytes do not count as speed', () => {
     let t = 0;

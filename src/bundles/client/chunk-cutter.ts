@@ -20,6 +20,8 @@ export class ChunkCutter {
   #filled = 0;
   /** Bytes received past the end of the blob (dropped). */
   overflow = 0;
+  /** Buffers of stored chunks, reused for the next ones: a long download allocates a few, not one per chunk. */
+  #spare: Uint8Array[] = [];
 
   constructor(private readonly file: ManifestFile, private readonly chunkSize: number, startIndex = 0) {
     this.count = file.chunks.length;
@@ -61,7 +63,7 @@ export class ChunkCutter {
         // The whole chunk is inside this piece: no copy into a buffer needed.
         out.push({ index: this.#index, offset: start, bytes: piece.subarray(at, at + size) });
       } else {
-        this.#buf ??= new Uint8Array(size);
+        this.#buf ??= this.#take(size);
         this.#buf.set(piece.subarray(at, at + take), this.#filled);
         this.#filled += take;
         if (this.#filled < size) break;
@@ -73,6 +75,17 @@ export class ChunkCutter {
       this.#index += 1;
     }
     return out;
+  }
+
+  /** Hands back a chunk's bytes once they are stored (the stores copy what they write). */
+  recycle(bytes: Uint8Array): void {
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    if (whole && this.#spare.length < 8) this.#spare.push(bytes);
+  }
+
+  #take(size: number): Uint8Array {
+    const i = this.#spare.findIndex((b) => b.byteLength === size);
+    return i >= 0 ? this.#spare.splice(i, 1)[0]! : new Uint8Array(size);
   }
 
   /** Forgets a partial chunk (the connection dropped); the next bytes must start at `nextOffset`. */

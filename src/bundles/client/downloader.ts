@@ -208,7 +208,9 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
     const pending: Array<{ index: number; offset: number; check: Promise<Uint8Array> }> = [];
     const writeHead = async () => {
       const head = pending.shift()!;
-      await storeChunk(head.index, head.offset, await head.check);
+      const bytes = await head.check;
+      await storeChunk(head.index, head.offset, bytes);
+      cutter.recycle(bytes);
     };
     try {
       for (;;) {
