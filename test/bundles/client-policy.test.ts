@@ -63,6 +63,37 @@ describe('ChunkCutter', () => {
   });
 });
 
+describe('ChunkCutter.chunks', () => {
+  const file = fileOf(10_000, 1024);
+  const blob = blobBytes(file.encSize + 300);
+  const pieces = (type?: 'bytes') =>
+    new ReadableStream<Uint8Array>({
+      type,
+      start(c) {
+        for (let at = 0; at < blob.length; at += 700) c.enqueue(blob.slice(at, at + 700));
+        c.close();
+      },
+    } as UnderlyingDefaultSource<Uint8Array>);
+  for (const type of ['bytes', undefined] as const) {
+    it(`reads ${type ? 'a byte stream straight into chunk buffers' : 'a plain stream through push()'}, stopping at the signed size`, async () => {
+      const cutter = new ChunkCutter(file, 1024);
+      let received = 0;
+      const got: Uint8Array[] = [];
+      for await (const c of cutter.chunks(pieces(type), (n) => (received += n))) {
+        const { start, end } = encryptedChunkRange(file, 1024, c.index);
+        expect(c.offset).toBe(start);
+        expect(c.bytes).toEqual(blob.subarray(start, end));
+        got.push(c.bytes);
+      }
+      expect(got).toHaveLength(file.chunks.length);
+      expect(cutter.done).toBe(true);
+      // The 300 bytes past the blob are never asked for (byte stream) or are dropped (plain stream).
+      expect(received).toBeLessThanOrEqual(file.encSize + 700);
+      if (type) expect(received).toBe(file.encSize);
+    });
+  }
+});
+
 describe('ChunkCutter buffer reuse', () => {
   it('reuses a stored chunk\'s buffer for the next chunk, with the right bytes', () => {
     const file = fileOf(10_000, 1024);

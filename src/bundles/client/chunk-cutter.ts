@@ -77,6 +77,56 @@ export class ChunkCutter {
     return out;
   }
 
+  /**
+   * The body's chunks, in order, until the blob is complete or the body ends. Where the stream allows it
+   * (fetch bodies are byte streams in browsers and Node), bytes are read straight into chunk-sized buffers
+   * (BYOB), so nothing is copied or allocated per network piece; otherwise pieces go through push().
+   * Never asks for more than the signed encrypted size. Ending the loop early cancels the body.
+   */
+  async *chunks(body: ReadableStream<Uint8Array>, received: (bytes: number) => void): AsyncGenerator<CutChunk> {
+    let byob: ReadableStreamBYOBReader | undefined;
+    try {
+      byob = body.getReader({ mode: 'byob' });
+    } catch {
+      byob = undefined;
+    }
+    if (!byob) {
+      const reader = body.getReader();
+      try {
+        while (!this.done) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          received(value.byteLength);
+          yield* this.push(value);
+        }
+      } finally {
+        await reader.cancel().catch(() => undefined);
+      }
+      return;
+    }
+    try {
+      while (!this.done) {
+        const { start, end } = encryptedChunkRange(this.file, this.chunkSize, this.#index);
+        const size = end - start;
+        let buf = this.#take(size);
+        while (this.#filled < size) {
+          // The view's buffer is handed to the stream and comes back (same memory) in `value`.
+          const { done, value } = await byob.read(new Uint8Array(buf.buffer as ArrayBuffer, this.#filled, size - this.#filled));
+          if (!value) return;
+          buf = new Uint8Array(value.buffer, 0, size);
+          this.#filled += value.byteLength;
+          received(value.byteLength);
+          if (done) return;
+        }
+        this.#filled = 0;
+        yield { index: this.#index++, offset: start, bytes: buf };
+      }
+    } finally {
+      this.#filled = 0;
+      await byob.cancel().catch(() => undefined);
+    }
+  }
+
   /** Hands back a chunk's bytes once they are stored (the stores copy what they write). */
   recycle(bytes: Uint8Array): void {
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;

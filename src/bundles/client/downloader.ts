@@ -202,7 +202,7 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
     if (!res.body) throw new SyncHttpError('the answer had no body', 0, 'network');
 
     const cutter = new ChunkCutter(file, bundle.chunkSize, verified);
-    const reader = res.body.getReader();
+    const chunks = cutter.chunks(res.body, (n) => (report.bytesReceived += n));
     // Up to VERIFY_AHEAD chunks are being hashed (WebCrypto works off this thread) while the body is read;
     // they are written and counted strictly in order, each only after its own check passed.
     const pending: Array<{ index: number; offset: number; check: Promise<Uint8Array> }> = [];
@@ -213,18 +213,12 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
       cutter.recycle(bytes);
     };
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        report.bytesReceived += value.byteLength;
-        for (const chunk of cutter.push(value)) {
-          const check = verifyChunk(chunk.index, chunk.bytes);
-          // Awaited in order by writeHead; this only keeps a failure from being reported as unhandled meanwhile.
-          check.catch(() => undefined);
-          pending.push({ index: chunk.index, offset: chunk.offset, check });
-          if (pending.length > VERIFY_AHEAD) await writeHead();
-        }
-        if (cutter.done) break;
+      for await (const chunk of chunks) {
+        const check = verifyChunk(chunk.index, chunk.bytes);
+        // Awaited in order by writeHead; this only keeps a failure from being reported as unhandled meanwhile.
+        check.catch(() => undefined);
+        pending.push({ index: chunk.index, offset: chunk.offset, check });
+        if (pending.length > VERIFY_AHEAD) await writeHead();
       }
       while (pending.length) await writeHead();
     } catch (e) {
@@ -241,14 +235,12 @@ export async function downloadBlob(o: DownloadOptions): Promise<DownloadReport> 
         }
       }
       await Promise.allSettled(pending.map((p) => p.check));
-      await reader.cancel().catch(() => undefined);
+      await chunks.return(undefined).catch(() => undefined);
       if (full) throw full;
       if (e instanceof BundleError || (e as Error).name === 'AbortError' || isQuotaError(e)) throw e;
       throw new SyncHttpError(`the connection dropped: ${(e as Error).message}`, 0, 'network');
     }
-    if (cutter.done) {
-      await reader.cancel().catch(() => undefined);
-    } else {
+    if (!cutter.done) {
       throw new SyncHttpError(`the connection ended after ${report.bytesReceived} bytes, before the file was complete`, 0, 'network');
     }
   }
