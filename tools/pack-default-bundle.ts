@@ -15,7 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BundleKind, BundleMetadata } from '../src/bundles/metadata.ts';
 import { DEFAULT_BUNDLE_DIR } from '../src/bundles/node-source.ts';
 import { packToBlobDir, type PackedBundle } from '../src/bundles/node-pack.ts';
-import { generateSigningKey, importSigningKey, type PublicKeyInfo } from '../src/bundles/signing.ts';
+import { generateSigningKey, importSigningKey } from '../src/bundles/signing.ts';
+import type { EmbeddedIndex } from '../src/bundles/container.ts';
 import { sha256Hex, type BundleManifest } from '../src/bundles/source.ts';
 
 const require = createRequire(import.meta.url);
@@ -37,10 +38,6 @@ const EMBEDDED: Array<{ kind: BundleKind; role: string }> = [
   { kind: 'kb', role: 'kb/gold-loan.json' },
 ];
 
-export interface EmbeddedIndex {
-  publisher: PublicKeyInfo;
-  bundles: PackedBundle[];
-}
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

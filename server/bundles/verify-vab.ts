@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { chunkAad, encryptedChunkRange } from '../../src/bundles/chunks.ts';
-import { buf } from '../../src/bundles/encoding.ts';
+import { decryptChunk, encryptedChunkRange } from '../../src/bundles/chunks.ts';
 import { unwrapContentKey } from '../../src/bundles/keywrap.ts';
 import type { BundleMetadata, RootMetadata } from '../../src/bundles/metadata.ts';
 import { keyIdOf, signedHash, verifyEnvelope } from '../../src/bundles/signing.ts';
@@ -136,13 +135,7 @@ export class VabVerifier {
       if (this.key) {
         let plain: Uint8Array;
         try {
-          plain = new Uint8Array(
-            await crypto.subtle.decrypt(
-              { name: 'AES-GCM', iv: buf(enc.subarray(0, 12)), additionalData: buf(chunkAad(m.id, m.version, file.path, c, count)) },
-              this.key,
-              buf(enc.subarray(12)),
-            ),
-          );
+          plain = await decryptChunk(this.key, enc, m, file, c);
         } catch {
           throw new BundleError(
             `Chunk ${c} of ${file.path} fails its GCM check: it was not encrypted with the content key in the file's envelope, or ` +

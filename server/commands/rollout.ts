@@ -6,6 +6,7 @@
 import { compareVersions, isValidVersion } from '../../src/bundles/metadata.ts';
 import { parseCommandArgs, UsageError } from '../args.ts';
 import type { MetadataStore, RolloutRecord } from '../sync/metadata-store.ts';
+import { isDeviceId } from '../sync/secrets.ts';
 import { AdminError, dataDirOf, intOption, json, runAdmin, shortTime, table, withStores, type AdminIo } from './admin.ts';
 import { branchOption } from './device.ts';
 
@@ -15,7 +16,6 @@ const USAGE = `Usage: voice-agent rollout set <bundle-id> <version> [--percent N
        voice-agent rollout rollback <bundle-id> [--to <version>] [--branch B | --device ID] [--data <dir>]
        voice-agent rollout list [--bundle <id>] [--all] [--json] [--data <dir>]`;
 
-const DEVICE_ID = /^dev_[0-9a-f]{20}$/;
 
 export async function runRollout(args: string[], io: AdminIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -52,7 +52,7 @@ function versionArg(v: string): string {
 }
 
 function deviceArg(id: string): string {
-  if (!DEVICE_ID.test(id)) throw new UsageError(`"${id}" is not a device id (dev_ and 20 hex digits). Run "voice-agent device list".`);
+  if (!isDeviceId(id)) throw new UsageError(`"${id}" is not a device id (dev_ and 20 hex digits). Run "voice-agent device list".`);
   return id;
 }
 

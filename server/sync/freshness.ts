@@ -7,8 +7,8 @@
  * signing happens about twice a day per device, and a device is never more than half a lifetime from expiry.
  */
 import { canonicalJson, hex, sha256, utf8 } from '../../src/bundles/encoding.ts';
-import { compareVersions, type FreshnessEntry, type FreshnessMetadata } from '../../src/bundles/metadata.ts';
-import { signEnvelope, type SigningKey } from '../../src/bundles/signing.ts';
+import { compareVersions, type BundleMetadata, type FreshnessEntry, type FreshnessMetadata } from '../../src/bundles/metadata.ts';
+import { signEnvelope, type Signed, type SigningKey } from '../../src/bundles/signing.ts';
 import type { BundleRecord, DeviceRecord, FreshnessRecord, MetadataStore } from './metadata-store.ts';
 import { chooseVersions, markDowngrades, type RolloutChoice } from './rollout.ts';
 
@@ -47,7 +47,8 @@ export class FreshnessIssuer {
     if (cached) return cached;
     const b: BundleRecord | undefined = await this.store.getBundle(bundleId, version);
     if (!b) return undefined;
-    const signed = (JSON.parse(b.manifestJson) as { signed: { minAppVersion?: string; requires?: { webgpu?: boolean; memoryMB?: number } } }).signed;
+    // Published manifests were parsed and verified by `bundle publish`; only these fields are read here.
+    const { signed } = JSON.parse(b.manifestJson) as Signed<Partial<Pick<BundleMetadata, 'minAppVersion' | 'requires'>>>;
     const s: ManifestSummary = {
       manifestSha: b.manifestSha,
       minAppVersion: signed.minAppVersion ?? '0',

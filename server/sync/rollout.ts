@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { compareVersions } from '../../src/bundles/metadata.ts';
 import type { RolloutRecord } from './metadata-store.ts';
+import { isDeviceId } from './secrets.ts';
 
 export type ParsedTarget = { kind: 'all' } | { kind: 'branch'; branch: string } | { kind: 'device'; deviceId: string };
 
@@ -30,7 +31,7 @@ export function parseRolloutTarget(target: string): ParsedTarget | undefined {
   const kind = target.slice(0, colon);
   const value = target.slice(colon + 1);
   if (kind === 'branch' && isValidBranch(value)) return { kind: 'branch', branch: value };
-  if (kind === 'device' && /^dev_[0-9a-f]{20}$/.test(value)) return { kind: 'device', deviceId: value };
+  if (kind === 'device' && isDeviceId(value)) return { kind: 'device', deviceId: value };
   return undefined;
 }
 

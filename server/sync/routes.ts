@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { pipeline, Transform } from 'node:stream';
 import { buf, fromB64u } from '../../src/bundles/encoding.ts';
 import { unwrapContentKeyRaw, wrapContentKey, type KeyEnvelope } from '../../src/bundles/keywrap.ts';
-import type { RootMetadata } from '../../src/bundles/metadata.ts';
+import { PATTERNS, type RootMetadata } from '../../src/bundles/metadata.ts';
 import type { Signed, SigningKey } from '../../src/bundles/signing.ts';
 import type { BlobStore } from './blob-store.ts';
 import { FreshnessIssuer } from './freshness.ts';
@@ -49,9 +49,7 @@ export class ApiError extends Error {
   }
 }
 
-const VERSION_PATTERN = '^\\d{1,9}(\\.\\d{1,9}){0,3}$';
-const BUNDLE_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const { version: VERSION_PATTERN, bundleId: BUNDLE_ID_PATTERN, sha256: SHA256_PATTERN } = PATTERNS;
 const BUNDLE_PARAMS = {
   type: 'object',
   required: ['id', 'version'],

@@ -42,6 +42,7 @@ export function generateDeviceId(): string {
 }
 
 export const DEVICE_ID_PATTERN = '^dev_[0-9a-f]{20}$';
+export const isDeviceId = (s: string): boolean => new RegExp(DEVICE_ID_PATTERN).test(s);
 
 /** Hex SHA-256: secrets are high-entropy, so a plain hash (no salt, no stretching) is enough at rest. */
 export function hashSecret(secret: string): string {

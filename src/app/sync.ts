@@ -25,6 +25,7 @@ export interface SyncWiring {
 const EMBEDDED_URL = `${import.meta.env.BASE_URL}models/default/`;
 /** Without these the assistant cannot answer at all (speech recognition is optional: the text box works). */
 const REQUIRED: BundleKind[] = ['vad', 'tts', 'kb'];
+const activeVersions = (s: SyncStatus) => s.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
 const sameRef = (a?: BundleRef, b?: BundleRef) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Test and support knobs from the URL (`?sync.backend=indexeddb`), never needed in normal use. */
@@ -63,10 +64,9 @@ export async function startSync(view: ConversationView): Promise<SyncWiring> {
     }).catch(() => undefined);
   };
   const onStatus = (s: SyncStatus) => {
-    const activeBefore = last?.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
+    const changed = last !== undefined && activeVersions(last) !== activeVersions(s);
     last = s;
-    const activeNow = s.installed.filter((b) => b.state === 'active').map((b) => `${b.id}@${b.version}`).join();
-    if (activeBefore !== undefined && activeBefore !== activeNow) refreshSources();
+    if (changed) refreshSources();
     const d = s.downloads[0];
     if (d) view.setInstalling(`Installing models: ${Math.round((100 * d.doneBytes) / Math.max(1, d.totalBytes))}% of ${formatBytes(d.totalBytes)}`);
     else if (showingProgress) view.setInstalling(null);

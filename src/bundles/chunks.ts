@@ -61,6 +61,11 @@ export function expectChunkHash(actual: string, file: ManifestFile, index: numbe
 /** Verifies the chunk's signed hash, then decrypts it (which checks the GCM tag and the bound position). */
 export async function openChunk(key: CryptoKey, enc: Uint8Array, bundle: BundleMetadata, file: ManifestFile, index: number): Promise<Uint8Array> {
   await checkChunkHash(enc, file, index, bundle.id);
+  return decryptChunk(key, enc, bundle, file, index);
+}
+
+/** GCM-decrypts one chunk with its position as additional data; throws if the tag or the position is wrong. */
+export async function decryptChunk(key: CryptoKey, enc: Uint8Array, bundle: BundleMetadata, file: ManifestFile, index: number): Promise<Uint8Array> {
   const count = file.chunks.length;
   if (enc.length < CHUNK_OVERHEAD) throw new BundleError(`Chunk ${index} of "${file.path}" is truncated.`);
   try {

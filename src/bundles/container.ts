@@ -1,7 +1,7 @@
 /** The packed `.vab` file (docs/bundle-format.md, "Packed file"): magic ‖ u32 header length ‖ header JSON ‖ blobs. */
 import type { KeyEnvelope } from './keywrap.ts';
 import { parseBundleMetadata, type BundleMetadata } from './metadata.ts';
-import type { Signed } from './signing.ts';
+import type { PublicKeyInfo, Signed } from './signing.ts';
 import { BundleError } from './source.ts';
 
 export const VAB_MAGIC = 'VABUNDLE';
@@ -43,6 +43,15 @@ export function readVabHeader(prefix: Uint8Array): { header: VabHeader; dataOffs
   parseBundleMetadata(header.manifest);
   if (!header.keyEnvelope || typeof header.keyEnvelope !== 'object') throw new BundleError('The bundle file has no key envelope; re-pack it.');
   return { header, dataOffset: PREFIX + len };
+}
+
+/**
+ * The app's embedded bundles (`models/default/index.json`, docs/bundle-format.md "Key envelope"): the publisher
+ * key that signs them and each bundle's manifest with its (public) key envelope; blobs sit at `blobs/<sha256>`.
+ */
+export interface EmbeddedIndex {
+  publisher: PublicKeyInfo;
+  bundles: Array<{ manifest: Signed<BundleMetadata>; keyEnvelope: KeyEnvelope }>;
 }
 
 /** Where each file's blob starts in the packed file. */

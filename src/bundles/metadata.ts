@@ -60,10 +60,17 @@ export interface FreshnessMetadata {
   bundles: FreshnessEntry[];
 }
 
-const VERSION_RE = /^\d{1,9}(\.\d{1,9}){0,3}$/;
+/** The shapes of versions, bundle ids and hashes, as pattern strings (the server's JSON schemas use them too). */
+export const PATTERNS = {
+  version: '^\\d{1,9}(\\.\\d{1,9}){0,3}$',
+  bundleId: '^[a-z0-9][a-z0-9._-]{0,63}$',
+  sha256: '^[0-9a-f]{64}$',
+} as const;
+const VERSION_RE = new RegExp(PATTERNS.version);
+const BUNDLE_ID_RE = new RegExp(PATTERNS.bundleId);
+const HEX64 = new RegExp(PATTERNS.sha256);
 export const isValidVersion = (v: string): boolean => typeof v === 'string' && VERSION_RE.test(v);
-export const isValidBundleId = (id: string): boolean => typeof id === 'string' && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(id);
-const HEX64 = /^[0-9a-f]{64}$/;
+export const isValidBundleId = (id: string): boolean => typeof id === 'string' && BUNDLE_ID_RE.test(id);
 
 /** Dotted numbers compared part by part; a missing part is 0 ("1.2" == "1.2.0"). */
 export function compareVersions(a: string, b: string): number {

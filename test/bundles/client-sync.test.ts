@@ -19,7 +19,7 @@ import { sha256Hex } from '../../src/bundles/source.ts';
 import { openBundleSource } from '../../src/bundles/store-source.ts';
 import { packPublic, randomBytes, serveBlobs, startSyncService, type SyncService } from './client-helpers.ts';
 
-const storage: StorageLike = { estimate: async () => ({ usage: 0, quota: 50e9 }), persist: async () => true, persisted: async () => true };
+const storage: StorageLike = { estimate: async () => ({ usage: 0, quota: 50e9 }), persisted: async () => true };
 
 interface Tap {
   requests: Array<{ url: string; range?: string }>;

@@ -1,5 +1,6 @@
 /**
- * Installs one verified bundle version: checks free storage first, asks for persistent storage, opens the
+ * Installs one verified bundle version: checks free storage first (the page asks for persistent storage: a
+ * worker cannot), opens the
  * content key, downloads and verifies every file into the chunk store, and only then makes the version
  * active in one registry transaction. Until that moment the previous version is active and untouched; if
  * anything fails, it stays so.
@@ -20,7 +21,6 @@ import type { DownloadView } from './status.ts';
 /** The parts of navigator.storage the installer uses (injected, so Node tests and quota caps work). */
 export interface StorageLike {
   estimate(): Promise<{ usage?: number; quota?: number }>;
-  persist?(): Promise<boolean>;
   persisted?(): Promise<boolean>;
 }
 
@@ -110,10 +110,6 @@ export async function install(req: InstallRequest, deps: InstallerDeps): Promise
       `Not enough storage to install ${name}: it needs ${MB(needed)}, and ${MB(free)} is free. ` +
         'Free space on this device (old versions are removed after each update), then check for updates again. Nothing was changed.',
     );
-  }
-  // Without persistence the browser may evict the whole origin under pressure; ask, but install either way.
-  if (deps.storage.persist && !(await deps.storage.persisted?.().catch(() => false))) {
-    await deps.storage.persist().catch(() => false);
   }
 
   let contentKey: CryptoKey;

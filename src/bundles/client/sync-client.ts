@@ -5,7 +5,8 @@
  */
 import { exportWrapPublicKey, generateWrapKeyPair, type KeyEnvelope } from '../keywrap.ts';
 import { BUNDLE_KINDS, compareVersions, parseBundleMetadata, parseRoot, type BundleKind, type FreshnessEntry, type RootMetadata } from '../metadata.ts';
-import { keyIdOf, verifyEnvelope, type PublicKeyInfo } from '../signing.ts';
+import { keyIdOf, verifyEnvelope } from '../signing.ts';
+import type { EmbeddedIndex } from '../container.ts';
 import { BundleError } from '../source.ts';
 import { acceptFreshness, acceptManifest, acceptRootUpdate, TrustError, trustedNow, type DeviceCapabilities, type TrustState } from '../trust.ts';
 import type { ChunkHasher } from './chunk-hasher.ts';
@@ -67,10 +68,6 @@ export interface GcResult {
   freedBytes: number;
 }
 
-interface EmbeddedIndex {
-  publisher: PublicKeyInfo;
-  bundles: Array<{ manifest: unknown; keyEnvelope: KeyEnvelope }>;
-}
 
 const MAX_ERRORS = 20;
 const noStorage: StorageLike = { estimate: async () => ({}) };
